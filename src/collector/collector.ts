@@ -1,0 +1,299 @@
+import { EventEmitter } from 'node:events';
+import { watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { Histogram, type HistogramData } from '../sources/aggregate.js';
+import { sources as allSources, type AnySource, type SourceId, type SourceValues } from '../sources/registry.js';
+import type { DocumentSource, LogSource } from '../sources/source.js';
+import { readDocument, sameIdentity, statFile, type FileIdentity } from './files.js';
+import type { Snapshot, SourceStatus } from './snapshot.js';
+import { Tailer } from './tail.js';
+
+export const CYCLE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+
+export interface CollectorOptions {
+  workspaceRoot: string;
+  logger: Logger;
+  maxLineBytes: number;
+  /** The stat backstop: every source is checked at least this often. */
+  pollIntervalMs: number;
+  /** Watch directories for push-on-change (the poll stays as a backstop). */
+  watch: boolean;
+  /** Coalesces a burst of watch events into one refresh. */
+  debounceMs?: number;
+  sources?: readonly AnySource[];
+}
+
+interface Slot {
+  source: AnySource;
+  status: Omit<SourceStatus, 'id' | 'path'> & { id: SourceId; path: string };
+  value: unknown;
+  identity: FileIdentity | null;
+  tailer?: Tailer;
+  acc?: unknown;
+}
+
+/**
+ * Owns change detection (stat per file, directory watches) and turns the sources into one
+ * immutable snapshot. Refreshes are single-flight: callers arriving during a refresh share the
+ * next one instead of starting their own.
+ */
+export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
+  private current: Snapshot | undefined;
+  private readonly slots: Slot[];
+  private inflight: Promise<Snapshot> | null = null;
+  private queued: Promise<Snapshot> | null = null;
+  private readonly cycles = new Histogram(CYCLE_BUCKETS);
+  private lastCycleStartedAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private readonly watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
+  private stopped = false;
+  /** How many cycles ran, and how many of them parsed something (for tests and the benchmark). */
+  readonly counters = { cycles: 0, changedCycles: 0, watchEvents: 0 };
+
+  constructor(private readonly options: CollectorOptions) {
+    super();
+    this.slots = (options.sources ?? allSources).map((source) => ({
+      source,
+      status: { id: source.id, path: source.path, present: false, up: false, errors: 0, badLines: 0 },
+      value: source.kind === 'document' ? source.empty : undefined,
+      identity: null,
+      ...(source.kind === 'log'
+        ? { tailer: new Tailer(options.workspaceRoot, source.path, options.maxLineBytes), acc: source.create() }
+        : {}),
+    }));
+    for (const slot of this.slots) {
+      if (slot.source.kind === 'log') slot.value = (slot.source as LogSource).view(slot.acc);
+    }
+  }
+
+  /** The newest snapshot; undefined until the first collection has finished. */
+  get snapshot(): Snapshot | undefined {
+    return this.current;
+  }
+
+  get cycleDurations(): HistogramData {
+    return this.cycles.data();
+  }
+
+  async start(): Promise<Snapshot> {
+    const snap = await this.refresh();
+    if (this.options.watch) this.maintainWatchers();
+    this.timer = setInterval(() => {
+      if (this.options.watch) this.maintainWatchers();
+      void this.refresh();
+    }, this.options.pollIntervalMs);
+    this.timer.unref();
+    return snap;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearTimeout(this.debounce);
+    for (const { watcher } of this.watchers.values()) watcher.close();
+    this.watchers.clear();
+    await this.inflight?.catch(() => undefined);
+    await Promise.all(this.slots.map((s) => s.tailer?.close()));
+  }
+
+  /** Runs a refresh, or joins the one queued behind the refresh in progress. */
+  refresh(): Promise<Snapshot> {
+    if (!this.inflight) {
+      this.inflight = this.cycle().finally(() => {
+        this.inflight = null;
+      });
+      return this.inflight;
+    }
+    this.queued ??= this.inflight
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.refresh();
+      });
+    return this.queued;
+  }
+
+  /** The current snapshot if the files were checked within maxAgeMs, else after a refresh. */
+  async fresh(maxAgeMs: number): Promise<Snapshot> {
+    if (this.current && Date.now() - this.lastCycleStartedAt <= maxAgeMs) return this.current;
+    return this.refresh();
+  }
+
+  private async cycle(): Promise<Snapshot> {
+    const started = process.hrtime.bigint();
+    this.lastCycleStartedAt = Date.now();
+    const changed = await Promise.all(this.slots.map((slot) => this.check(slot)));
+    this.counters.cycles++;
+    if (!this.current || changed.some(Boolean)) {
+      this.counters.changedCycles++;
+      this.current = this.build();
+      this.cycles.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      if (!this.stopped) this.emit('snapshot', this.current);
+    } else {
+      this.cycles.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    }
+    return this.current;
+  }
+
+  private build(): Snapshot {
+    const data = {} as Record<string, unknown>;
+    const status = {} as Record<string, SourceStatus>;
+    for (const slot of this.slots) {
+      data[slot.source.id] = slot.value;
+      status[slot.source.id] = Object.freeze({ ...slot.status });
+    }
+    return Object.freeze({
+      version: (this.current?.version ?? 0) + 1,
+      takenAt: Date.now(),
+      data: Object.freeze(data) as unknown as SourceValues,
+      status: Object.freeze(status) as Record<SourceId, SourceStatus>,
+    });
+  }
+
+  private abs(rel: string): string {
+    return path.join(this.options.workspaceRoot, rel);
+  }
+
+  /** Checks one source; true when the snapshot must change. */
+  private async check(slot: Slot): Promise<boolean> {
+    let identity: FileIdentity | null;
+    try {
+      identity = await statFile(this.abs(slot.source.path));
+    } catch (err) {
+      // A persistent stat failure (e.g. EACCES on the directory) counts once, not every cycle.
+      if (!slot.status.up && slot.status.lastError === (err as Error).message) return false;
+      return this.fail(slot, err, true);
+    }
+    return slot.source.kind === 'document' ? this.checkDocument(slot, slot.source, identity) : this.checkLog(slot, slot.source, identity);
+  }
+
+  private async checkDocument(slot: Slot, source: DocumentSource, identity: FileIdentity | null): Promise<boolean> {
+    if (!identity) {
+      const changed = slot.status.present;
+      slot.identity = null;
+      slot.status = { ...slot.status, present: false, up: false };
+      return changed;
+    }
+    if (sameIdentity(identity, slot.identity)) {
+      if (!source.recheck || !slot.status.up) return false;
+      const next = source.recheck(slot.value);
+      if (next === slot.value) return false;
+      slot.value = next;
+      return true;
+    }
+    slot.identity = identity;
+    slot.status = { ...slot.status, present: true, lastChangeMs: identity.mtimeMs };
+    try {
+      const { text, identity: read } = await readDocument(this.options.workspaceRoot, source.path);
+      // Remember what was actually read, so a write racing the read is picked up next cycle.
+      slot.identity = read;
+      slot.value = source.parse(text);
+      slot.status = { ...slot.status, up: true, lastError: undefined };
+    } catch (err) {
+      this.fail(slot, err, false);
+    }
+    return true;
+  }
+
+  private async checkLog(slot: Slot, source: LogSource, identity: FileIdentity | null): Promise<boolean> {
+    const tailer = slot.tailer!;
+    const pos = tailer.position;
+    if (identity && pos.file && sameIdentity(identity, pos.file) && identity.size === pos.offset) return false;
+    if (!identity && !pos.file) {
+      const changed = slot.status.present;
+      slot.status = { ...slot.status, present: false, up: false };
+      return changed;
+    }
+    let bad = 0;
+    let accepted = 0;
+    try {
+      const result = await tailer.poll(identity, (text) => {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text);
+        } catch {
+          bad++;
+          return;
+        }
+        if (source.relevant && !source.relevant(raw)) return;
+        const parsed = source.line.safeParse(raw);
+        if (!parsed.success) {
+          bad++;
+          return;
+        }
+        source.add(slot.acc, parsed.data);
+        accepted++;
+      });
+      bad += result.oversized;
+      if (result.restarted) this.options.logger.info({ source: source.id }, 'log rotated or truncated; reading it afresh');
+      slot.status = {
+        ...slot.status,
+        present: identity !== null,
+        up: identity !== null,
+        lastChangeMs: identity?.mtimeMs ?? slot.status.lastChangeMs,
+        badLines: slot.status.badLines + bad,
+        lastError: bad > 0 ? `${bad} bad line(s) skipped` : slot.status.lastError,
+      };
+      if (accepted > 0 || result.restarted || !pos.file) slot.value = source.view(slot.acc);
+      if (bad > 0) this.options.logger.warn({ source: source.id, badLines: bad }, 'skipped bad lines');
+    } catch (err) {
+      await tailer.close();
+      if (accepted > 0) slot.value = source.view(slot.acc);
+      slot.status = { ...slot.status, badLines: slot.status.badLines + bad };
+      return this.fail(slot, err, identity === null);
+    }
+    return true;
+  }
+
+  private fail(slot: Slot, err: unknown, absent: boolean): boolean {
+    const message = err instanceof Error ? err.message : String(err);
+    slot.status = { ...slot.status, present: !absent, up: false, errors: slot.status.errors + 1, lastError: message };
+    this.options.logger.warn({ source: slot.source.id, path: slot.source.path, err: message }, 'source read failed; keeping its last good value');
+    return true;
+  }
+
+  /** Watches every directory a source lives in (and their parents up to the root) that exists now. */
+  private maintainWatchers(): void {
+    const dirs = new Set<string>();
+    for (const slot of this.slots) {
+      let dir = path.dirname(this.abs(slot.source.path));
+      while (dir.startsWith(this.options.workspaceRoot)) {
+        dirs.add(dir);
+        if (dir === this.options.workspaceRoot) break;
+        dir = path.dirname(dir);
+      }
+    }
+    for (const dir of dirs) void this.watchDir(dir);
+  }
+
+  private async watchDir(dir: string): Promise<void> {
+    const st = await statFile(dir).catch(() => null);
+    const existing = this.watchers.get(dir);
+    if (existing && (!st || existing.ino !== st.ino)) {
+      existing.watcher.close();
+      this.watchers.delete(dir);
+    }
+    if (!st || this.watchers.has(dir) || this.stopped) return;
+    try {
+      const watcher = watch(dir, { persistent: false }, () => this.onWatchEvent());
+      watcher.on('error', () => {
+        watcher.close();
+        if (this.watchers.get(dir)?.watcher === watcher) this.watchers.delete(dir);
+      });
+      this.watchers.set(dir, { watcher, ino: st.ino });
+    } catch {
+      // Not watchable (e.g. some network filesystems): the poll remains the backstop.
+    }
+  }
+
+  private onWatchEvent(): void {
+    this.counters.watchEvents++;
+    if (this.debounce || this.stopped) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      void this.refresh();
+    }, this.options.debounceMs ?? 10);
+  }
+}

@@ -1,0 +1,72 @@
+import { promises as fs, constants } from 'node:fs';
+import path from 'node:path';
+
+/** What "unchanged" means for a file: same inode, size, mtime and ctime (ctime catches chmod). */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  isFile: boolean;
+}
+
+export const sameFile = (a: FileIdentity | null, b: FileIdentity | null): boolean =>
+  a !== null && b !== null && a.dev === b.dev && a.ino === b.ino;
+
+export const sameIdentity = (a: FileIdentity | null, b: FileIdentity | null): boolean =>
+  sameFile(a, b) && a!.size === b!.size && a!.mtimeMs === b!.mtimeMs && a!.ctimeMs === b!.ctimeMs;
+
+function identityOf(st: import('node:fs').Stats): FileIdentity {
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, isFile: st.isFile() };
+}
+
+/** Stats a path (following links); null when nothing is there. */
+export async function statFile(abs: string): Promise<FileIdentity | null> {
+  try {
+    return identityOf(await fs.stat(abs));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return null;
+    throw err;
+  }
+}
+
+export class FileRefusedError extends Error {}
+
+/**
+ * Opens a workspace file for reading after checking that, links resolved, it is a regular
+ * file inside the workspace: a symlink leading outside is refused.
+ */
+export async function openInside(root: string, rel: string): Promise<{ handle: fs.FileHandle; identity: FileIdentity }> {
+  const realRoot = await fs.realpath(root);
+  const real = await fs.realpath(path.join(root, rel));
+  if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+    throw new FileRefusedError(`refused: ${rel} resolves outside the workspace`);
+  }
+  const handle = await fs.open(real, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const identity = identityOf(await handle.stat());
+    if (!identity.isFile) throw new FileRefusedError(`refused: ${rel} is not a regular file`);
+    return { handle, identity };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+export const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
+
+/** Reads a whole document file (bounded in size) from the workspace. */
+export async function readDocument(root: string, rel: string): Promise<{ text: string; identity: FileIdentity }> {
+  const { handle, identity } = await openInside(root, rel);
+  try {
+    if (identity.size > MAX_DOCUMENT_BYTES) {
+      throw new Error(`file too large: ${identity.size} bytes (limit ${MAX_DOCUMENT_BYTES})`);
+    }
+    const text = await handle.readFile({ encoding: 'utf8' });
+    return { text, identity };
+  } finally {
+    await handle.close();
+  }
+}

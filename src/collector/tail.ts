@@ -1,0 +1,140 @@
+import type { promises as fs } from 'node:fs';
+import { openInside, sameFile, statFile, type FileIdentity } from './files.js';
+
+export const CHUNK_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
+
+export interface TailResult {
+  /** Complete lines handed to onLine. */
+  lines: number;
+  /** Lines over the size limit, skipped without being held in memory. */
+  oversized: number;
+  /** The file was replaced, truncated or removed and is read afresh. */
+  restarted: boolean;
+  bytesRead: number;
+}
+
+/**
+ * Follows an append-only log like `tail -F`: reads only the bytes appended since the last poll,
+ * in fixed chunks so memory does not grow with the file; a last line without its newline waits
+ * for the next poll; a shrink or a new inode starts again from the top, after draining what the
+ * old file still held (rotation by rename).
+ */
+export class Tailer {
+  private handle: fs.FileHandle | null = null;
+  private file: FileIdentity | null = null;
+  private offset = 0;
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
+  private skipping = false;
+  private readonly buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+
+  constructor(
+    private readonly root: string,
+    private readonly rel: string,
+    private readonly maxLineBytes: number,
+  ) {}
+
+  /** Position and identity of what has been consumed: equal to the file's stat when nothing is new. */
+  get position(): { file: FileIdentity | null; offset: number } {
+    return { file: this.file, offset: this.offset };
+  }
+
+  async poll(current: FileIdentity | null, onLine: (line: string) => void): Promise<TailResult> {
+    const result: TailResult = { lines: 0, oversized: 0, restarted: false, bytesRead: 0 };
+    if (this.handle && (!current || !sameFile(current, this.file))) {
+      // Rotated or removed: what was appended before the rename is still ours to read.
+      await this.readToEnd(result, onLine, true);
+      await this.close();
+      result.restarted = true;
+    }
+    if (!current) return result;
+    if (!this.handle) {
+      const opened = await openInside(this.root, this.rel);
+      this.handle = opened.handle;
+      this.file = opened.identity;
+      this.offset = 0;
+      this.resetCarry();
+    }
+    const size = (await this.handle.stat()).size;
+    if (size < this.offset) {
+      this.offset = 0;
+      this.resetCarry();
+      result.restarted = true;
+    }
+    await this.readToEnd(result, onLine, false);
+    this.file = { ...current, size: this.offset };
+    return result;
+  }
+
+  async close(): Promise<void> {
+    const h = this.handle;
+    this.handle = null;
+    this.file = null;
+    this.offset = 0;
+    this.resetCarry();
+    if (h) await h.close();
+  }
+
+  private async readToEnd(result: TailResult, onLine: (line: string) => void, final: boolean): Promise<void> {
+    const h = this.handle!;
+    for (;;) {
+      const { bytesRead } = await h.read(this.buffer, 0, CHUNK_BYTES, this.offset);
+      if (bytesRead === 0) break;
+      this.offset += bytesRead;
+      result.bytesRead += bytesRead;
+      this.consume(this.buffer.subarray(0, bytesRead), result, onLine);
+    }
+    if (final && this.carryBytes > 0 && !this.skipping) {
+      // A rotated file will not grow again: its unterminated last line is as complete as it gets.
+      this.emit(Buffer.concat(this.carry), result, onLine);
+    }
+  }
+
+  private consume(chunk: Buffer, result: TailResult, onLine: (line: string) => void): void {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      if (nl === -1) break;
+      const piece = chunk.subarray(start, nl);
+      if (this.skipping) {
+        this.skipping = false;
+      } else if (this.carryBytes + piece.length > this.maxLineBytes) {
+        result.oversized++;
+      } else if (this.carryBytes > 0) {
+        this.carry.push(piece);
+        this.emit(Buffer.concat(this.carry), result, onLine);
+      } else {
+        this.emit(piece, result, onLine);
+      }
+      this.resetCarry();
+      start = nl + 1;
+    }
+    if (start < chunk.length && !this.skipping) {
+      const rest = chunk.subarray(start);
+      if (this.carryBytes + rest.length > this.maxLineBytes) {
+        // Too long already: drop it now and skip to the next newline, counting it once.
+        this.resetCarry();
+        this.skipping = true;
+        result.oversized++;
+      } else {
+        this.carry.push(Buffer.from(rest));
+        this.carryBytes += rest.length;
+      }
+    }
+  }
+
+  private emit(bytes: Buffer, result: TailResult, onLine: (line: string) => void): void {
+    let text = bytes.toString('utf8');
+    if (this.offset - bytes.length <= 3 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (text.trim() === '') return;
+    result.lines++;
+    onLine(text);
+  }
+
+  private resetCarry(): void {
+    this.carry = [];
+    this.carryBytes = 0;
+  }
+}

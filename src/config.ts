@@ -1,0 +1,117 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** The repository root: the default workspace, so a fresh `npm start` shows the bundled sample `state/`. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly value: string,
+    reason: string,
+  ) {
+    super(`invalid ${variable}=${JSON.stringify(value)}: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const positiveNumber = z.coerce.number().finite().nonnegative();
+
+/** One entry per variable: its default and how it is validated. */
+const variables = {
+  WVO_WORKSPACE_ROOT: z.string().min(1).default(REPO_ROOT),
+  WVO_OBSERVABILITY_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]+$/, 'expected a host name or IP address')
+    .default('127.0.0.1'),
+  WVO_OBSERVABILITY_PORT: int(0, 65535).default(3030),
+  WVO_OBSERVABILITY_CACHE_TTL_MS: int(50, 3_600_000).default(5000),
+  WVO_OBSERVABILITY_STREAM_INTERVAL_MS: int(50, 3_600_000).default(1000),
+  WVO_OBSERVABILITY_CORS_ORIGIN: z.string().min(1).default('*'),
+  WVO_COST_PER_1K_TOKENS: positiveNumber.default(0.015),
+  WVO_MAX_TASK_SERIES: int(1, 100_000).default(100),
+  WVO_MAX_LINE_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  WVO_SSE_MAX_CLIENTS: int(1, 1_000_000).default(1000),
+  WVO_SSE_HEARTBEAT_MS: int(100, 3_600_000).default(15_000),
+  WVO_RATE_LIMIT_PER_MIN: int(0, 10_000_000).default(100),
+  WVO_OBSERVABILITY_TOKEN: z.string().min(16, 'a token needs at least 16 characters').optional(),
+  WVO_OBSERVABILITY_TOKEN_FILE: z.string().min(1).optional(),
+  WVO_WATCH: z.enum(['true', 'false', '1', '0']).default('true'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+} as const;
+
+type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
+
+export interface Config {
+  workspaceRoot: string;
+  host: string;
+  port: number;
+  cacheTtlMs: number;
+  streamIntervalMs: number;
+  corsOrigin: string;
+  costPer1kTokens: number;
+  maxTaskSeries: number;
+  maxLineBytes: number;
+  sseMaxClients: number;
+  sseHeartbeatMs: number;
+  rateLimitPerMin: number;
+  token?: string;
+  watch: boolean;
+  logLevel: string;
+}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const v = {} as Record<string, unknown>;
+  for (const [name, schema] of Object.entries(variables)) {
+    const raw = env[name];
+    const result = schema.safeParse(raw === '' ? undefined : raw);
+    if (!result.success) {
+      throw new ConfigError(name, raw ?? '', result.error.issues.map((i) => i.message).join('; '));
+    }
+    v[name] = result.data;
+  }
+  const vars = v as Variables;
+  return {
+    workspaceRoot: path.resolve(vars.WVO_WORKSPACE_ROOT),
+    host: vars.WVO_OBSERVABILITY_HOST,
+    port: vars.WVO_OBSERVABILITY_PORT,
+    cacheTtlMs: vars.WVO_OBSERVABILITY_CACHE_TTL_MS,
+    streamIntervalMs: vars.WVO_OBSERVABILITY_STREAM_INTERVAL_MS,
+    corsOrigin: vars.WVO_OBSERVABILITY_CORS_ORIGIN,
+    costPer1kTokens: vars.WVO_COST_PER_1K_TOKENS,
+    maxTaskSeries: vars.WVO_MAX_TASK_SERIES,
+    maxLineBytes: vars.WVO_MAX_LINE_BYTES,
+    sseMaxClients: vars.WVO_SSE_MAX_CLIENTS,
+    sseHeartbeatMs: vars.WVO_SSE_HEARTBEAT_MS,
+    rateLimitPerMin: vars.WVO_RATE_LIMIT_PER_MIN,
+    token: resolveToken(vars.WVO_OBSERVABILITY_TOKEN, vars.WVO_OBSERVABILITY_TOKEN_FILE),
+    watch: vars.WVO_WATCH === 'true' || vars.WVO_WATCH === '1',
+    logLevel: vars.LOG_LEVEL,
+  };
+}
+
+function resolveToken(token: string | undefined, file: string | undefined): string | undefined {
+  if (token !== undefined && file !== undefined) {
+    throw new ConfigError('WVO_OBSERVABILITY_TOKEN_FILE', file, 'set either WVO_OBSERVABILITY_TOKEN or WVO_OBSERVABILITY_TOKEN_FILE, not both');
+  }
+  if (file === undefined) return token;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError('WVO_OBSERVABILITY_TOKEN_FILE', file, `cannot read: ${(err as Error).message}`);
+  }
+  // An empty file means "no token": the compose stack always mounts one, auth stays opt-in.
+  if (text === '') return undefined;
+  if (text.length < 16) throw new ConfigError('WVO_OBSERVABILITY_TOKEN_FILE', file, 'the token needs at least 16 characters');
+  return text;
+}
+
+/** Defaults for tests and library use: a full Config with overrides. */
+export function defaultConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({}), ...overrides };
+}

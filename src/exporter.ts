@@ -1,0 +1,105 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { Collector } from './collector/collector.js';
+import type { Snapshot } from './collector/snapshot.js';
+import type { Config } from './config.js';
+import { createApp } from './http/app.js';
+import { SseHub } from './http/sse.js';
+import type { MetricInput } from './metrics/catalog.js';
+import { startOtlpPush, type OtlpPush, type OtlpSettings } from './metrics/otlp.js';
+import { PrometheusProjection } from './metrics/prometheus.js';
+import { ViewCache } from './views/cache.js';
+
+export interface RunningExporter {
+  readonly url: string;
+  readonly port: number;
+  readonly collector: Collector;
+  readonly sse: SseHub;
+  /** Stops accepting, ends the streams, flushes OTLP and releases the files. */
+  stop(): Promise<void>;
+}
+
+const SSE_MAX_BUFFERED_BYTES = 1024 * 1024;
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** Wires files → collector → snapshot → projections (Prometheus, OTLP, REST, SSE) → HTTP. */
+export async function startExporter(config: Config, logger: Logger, otlp?: OtlpSettings): Promise<RunningExporter> {
+  const collector = new Collector({
+    workspaceRoot: config.workspaceRoot,
+    logger,
+    maxLineBytes: config.maxLineBytes,
+    pollIntervalMs: Math.min(config.cacheTtlMs, 1000),
+    watch: config.watch,
+  });
+  const views = new ViewCache({ costPer1kTokens: config.costPer1kTokens });
+  const sse = new SseHub({
+    intervalMs: config.streamIntervalMs,
+    heartbeatMs: config.sseHeartbeatMs,
+    maxClients: config.sseMaxClients,
+    maxBufferedBytes: SSE_MAX_BUFFERED_BYTES,
+    payload: () => {
+      const s = collector.snapshot;
+      return s && { id: s.version, data: views.streamEvent(s) };
+    },
+  });
+  collector.on('snapshot', () => sse.broadcast());
+
+  const metricInput = (s: Snapshot): MetricInput => ({
+    snapshot: s,
+    exporter: { cycleDurations: collector.cycleDurations, sseClients: sse.size },
+    costPer1kTokens: config.costPer1kTokens,
+    maxTaskSeries: config.maxTaskSeries,
+  });
+  const prometheus = new PrometheusProjection(() => metricInput(collector.snapshot!));
+  const pollMs = Math.min(config.cacheTtlMs, 1000);
+  const app = createApp({
+    config,
+    logger,
+    snapshot: () => collector.snapshot,
+    scrapeSnapshot: () => collector.fresh(pollMs),
+    views,
+    prometheus,
+    sse,
+  });
+
+  const server = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  if (!config.token && !LOOPBACK.test(config.host)) {
+    logger.warn({ host: config.host }, 'listening on a non-loopback address without WVO_OBSERVABILITY_TOKEN: metrics and state are readable by anyone who can reach it');
+  }
+  logger.info({ url: `http://${host}:${port}`, workspace: config.workspaceRoot, auth: Boolean(config.token) }, 'wvo-exporter listening');
+
+  const started = collector.start().then(
+    (s) => logger.info({ version: s.version }, 'first collection finished'),
+    (err) => logger.error({ err: (err as Error).message }, 'first collection failed'),
+  );
+  const push: OtlpPush | undefined = otlp && startOtlpPush(otlp, () => collector.snapshot && metricInput(collector.snapshot), logger);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    collector,
+    sse,
+    stop: () =>
+      (stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        sse.close();
+        server.closeIdleConnections();
+        await started;
+        await collector.stop();
+        await push?.shutdown().catch((err: Error) => logger.warn({ err: err.message }, 'OTLP flush failed'));
+        server.closeAllConnections();
+        await closed;
+      })()),
+  };
+}

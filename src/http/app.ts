@@ -1,0 +1,149 @@
+import express, { type Request, type Response, type NextFunction, type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Snapshot } from '../collector/snapshot.js';
+import type { PrometheusProjection } from '../metrics/prometheus.js';
+import { wantsOpenMetrics } from '../metrics/prometheus.js';
+import type { ViewCache, ViewName } from '../views/cache.js';
+import { bearerAuth } from './auth.js';
+import type { SseHub } from './sse.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  /** The snapshot to answer from; undefined until the first collection finished. */
+  snapshot: () => Snapshot | undefined;
+  /** The snapshot for a scrape: re-checks the files first if the last check is older than the poll interval. */
+  scrapeSnapshot: () => Promise<Snapshot>;
+  views: ViewCache;
+  prometheus: PrometheusProjection;
+  sse: SseHub;
+}
+
+const MAX_URL_LENGTH = 4096;
+const STREAM_PATH = '/api/metrics/stream';
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The HTTP layer: routing, authentication, limits and serialisation; all data comes from the snapshot. */
+export function createApp(deps: AppDeps): express.Express {
+  const { config } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    if (req.originalUrl.length > MAX_URL_LENGTH) return next(new HttpError(414, 'URI too long'));
+    res.set('Cache-Control', 'no-store');
+    res.set('Access-Control-Allow-Origin', config.corsOrigin);
+    if (config.corsOrigin !== '*') res.vary('Origin');
+    next();
+  });
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  app.options(/.*/, (_req, res) => {
+    res.set({
+      'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+      'Access-Control-Allow-Headers': 'Authorization, Content-Type, Last-Event-ID',
+      'Access-Control-Max-Age': '600',
+    });
+    res.status(204).end();
+  });
+
+  const ready = (res: Response): Snapshot | undefined => {
+    const s = deps.snapshot();
+    if (!s) res.status(503).set('Retry-After', '1').json({ error: 'starting: the first collection has not finished' });
+    return s;
+  };
+
+  const routes = express.Router();
+  get(routes, '/healthz', (_req, res) => {
+    const s = deps.snapshot();
+    if (!s) return void res.status(503).json({ status: 'starting', timestamp: new Date().toISOString() });
+    res.json({ status: 'ok', timestamp: new Date().toISOString(), version: s.version });
+  });
+
+  if (config.rateLimitPerMin > 0) {
+    routes.use(
+      '/api',
+      rateLimit({
+        windowMs: 60_000,
+        limit: config.rateLimitPerMin,
+        standardHeaders: 'draft-8',
+        legacyHeaders: false,
+        handler: (_req, res, _next, options) => {
+          res.status(options.statusCode).json({ error: `rate limit exceeded: ${config.rateLimitPerMin} requests per minute` });
+        },
+      }),
+    );
+  }
+  if (config.token) {
+    const auth = bearerAuth(config.token, (p) => p === STREAM_PATH.slice('/api'.length) || p === STREAM_PATH);
+    routes.use('/api', auth);
+    routes.use('/metrics', auth);
+  }
+
+  get(routes, '/metrics', async (req, res) => {
+    await deps.scrapeSnapshot();
+    const rendered = await deps.prometheus.render(wantsOpenMetrics(req.headers.accept));
+    res.set('Content-Type', rendered.contentType).send(rendered.body);
+  });
+
+  const json = (view: ViewName) => (_req: Request, res: Response) => {
+    const s = ready(res);
+    if (s) res.type('application/json').send(deps.views.bytes(view, s));
+  };
+  get(routes, '/api/metrics/tasks', json('tasks'));
+  get(routes, '/api/metrics/quality_gates', json('quality_gates'));
+  get(routes, '/api/metrics/resolution', json('resolution'));
+  get(routes, '/api/metrics/resources', json('resources'));
+  get(routes, '/api/metrics/usage', json('usage'));
+
+  const csv = (view: ViewName, filename: string) => (_req: Request, res: Response) => {
+    const s = ready(res);
+    if (!s) return;
+    res
+      .type('text/csv; charset=utf-8')
+      .set('Content-Disposition', `attachment; filename="${filename}"`)
+      .send(deps.views.bytes(view, s));
+  };
+  get(routes, '/api/metrics/export/tasks', csv('tasks_csv', 'tasks.csv'));
+  get(routes, '/api/metrics/export/resolution', csv('resolution_csv', 'resolution.csv'));
+
+  get(routes, STREAM_PATH, (req, res) => {
+    if (ready(res)) deps.sse.connect(req, res);
+  });
+
+  app.use(routes);
+  app.use((req, _res, next) => next(new HttpError(404, `not found: ${req.path.slice(0, 200)}`)));
+  // Express needs the four-argument signature to recognise an error handler.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err instanceof HttpError ? err.status : (err as { status?: number }).status ?? 500;
+    if (status >= 500) deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'request failed');
+    if (res.headersSent) return void res.destroy();
+    res.status(status).json({ error: err instanceof HttpError ? err.message : status >= 500 ? 'internal error' : 'bad request' });
+  });
+  return app;
+}
+
+/** GET (and so HEAD) on a path; any other method there is 405 with an Allow header. */
+function get(router: Router, path: string, handler: (req: Request, res: Response) => void | Promise<void>): void {
+  router
+    .route(path)
+    .get((req, res, next) => {
+      Promise.resolve(handler(req, res)).catch(next);
+    })
+    .all((req, res, next) => {
+      if (req.method === 'OPTIONS') return next();
+      res.set('Allow', 'GET, HEAD, OPTIONS').status(405).json({ error: `method ${req.method} not allowed` });
+    });
+}

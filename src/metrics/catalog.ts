@@ -1,0 +1,368 @@
+import type { Snapshot } from '../collector/snapshot.js';
+import { CYCLE_BUCKETS } from '../collector/collector.js';
+import type { HistogramData } from '../sources/aggregate.js';
+import { labelValue } from '../sources/aggregate.js';
+import { DURATION_BUCKETS } from '../sources/executions.js';
+import { RUBRIC_BUCKETS, DECISIONS } from '../sources/quality-decisions.js';
+import { SOURCE_IDS } from '../sources/registry.js';
+import { TASK_STATES } from '../sources/roadmap.js';
+import {
+  consensusReachRate,
+  diskPercent,
+  estimatedCostPerTask,
+  mcpServerUp,
+  quantile,
+  ratios,
+  taskCounts,
+} from '../views/derived.js';
+
+export type Labels = Record<string, string>;
+export interface Sample {
+  labels: Labels;
+  value: number;
+}
+export interface HistogramSample {
+  labels: Labels;
+  data: HistogramData;
+}
+
+/** What the exporter knows about itself, beside the snapshot. */
+export interface ExporterStats {
+  cycleDurations: HistogramData;
+  sseClients: number;
+}
+
+export interface MetricInput {
+  snapshot: Snapshot;
+  exporter: ExporterStats;
+  costPer1kTokens: number;
+  maxTaskSeries: number;
+}
+
+interface Common {
+  /** Prometheus name (counters end in _total). */
+  name: string;
+  help: string;
+  labels: readonly string[];
+  /** UCUM unit for OTLP. */
+  unit: string;
+}
+export type ScalarMetric = Common & { type: 'gauge' | 'counter'; collect(input: MetricInput): Sample[] };
+export type HistogramMetric = Common & { type: 'histogram'; buckets: readonly number[]; collect(input: MetricInput): HistogramSample[] };
+/** Quantiles over a window of observations, with their sum and count (rendered as a Prometheus summary). */
+export interface SummarySample {
+  labels: Labels;
+  quantiles: Record<string, number>;
+  sum: number;
+  count: number;
+}
+export type SummaryMetric = Common & { type: 'summary'; collect(input: MetricInput): SummarySample[] };
+export type MetricDef = ScalarMetric | HistogramMetric | SummaryMetric;
+
+const gauge = (name: string, help: string, unit: string, labels: readonly string[], collect: ScalarMetric['collect']): ScalarMetric => ({
+  type: 'gauge',
+  name,
+  help,
+  unit,
+  labels,
+  collect,
+});
+const counter = (name: string, help: string, unit: string, labels: readonly string[], collect: ScalarMetric['collect']): ScalarMetric => ({
+  type: 'counter',
+  name,
+  help,
+  unit,
+  labels,
+  collect,
+});
+
+/** One unlabelled sample, or none when the value is unknown (absent beats a made-up 0). */
+const one = (value: number | boolean | undefined): Sample[] =>
+  value === undefined ? [] : [{ labels: {}, value: typeof value === 'boolean' ? Number(value) : value }];
+
+const per = <T>(entries: Iterable<[string, T]>, label: string, value: (v: T) => number | undefined): Sample[] => {
+  const out: Sample[] = [];
+  for (const [k, v] of entries) {
+    const n = value(v);
+    if (n !== undefined) out.push({ labels: { [label]: k }, value: n });
+  }
+  return out;
+};
+
+const msToSeconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+const pctToRatio = (pct: number | undefined) => (pct === undefined ? undefined : pct / 100);
+const PROVIDER_STATUSES = ['healthy', 'degraded', 'down'] as const;
+
+/** Every metric the exporter publishes, declared once; Prometheus and OTLP both render this list. */
+export const catalog: readonly MetricDef[] = [
+  gauge('wvo_autopilot_running', 'Whether the autopilot reports itself running (1) or not (0).', '1', [], ({ snapshot: s }) =>
+    one(s.status.health.present || s.status.health.up ? (s.data.health.running ?? false) : undefined),
+  ),
+  gauge('wvo_autopilot_last_cycle', 'Number of the last autopilot cycle.', '{cycle}', [], ({ snapshot: s }) => one(s.data.health.lastCycle)),
+  gauge('wvo_tasks', 'Tasks by state, from the newest health snapshot (roadmap as fallback).', '{task}', ['state'], ({ snapshot: s }) =>
+    per(Object.entries(taskCounts(s)), 'state', (v) => v),
+  ),
+  gauge('wvo_task_queue_depth', 'Tasks waiting in the queue.', '{task}', [], ({ snapshot: s }) => one(s.data.health.latest?.queueDepth)),
+  gauge('wvo_task_wip_utilization_ratio', 'Work-in-progress slots in use, 0..1.', '1', [], ({ snapshot: s }) =>
+    one(s.data.health.latest?.wipUtilization),
+  ),
+  gauge('wvo_task_throughput', 'Tasks completed in the trailing window.', '{task}', ['window'], ({ snapshot: s }) => {
+    const h = s.data.health.latest;
+    return per(
+      [
+        ['5m', h?.throughputLast5Min],
+        ['1h', h?.throughputLastHour],
+      ],
+      'window',
+      (v) => v,
+    );
+  }),
+  gauge('wvo_tasks_stale', 'Tasks considered stale by the autopilot.', '{task}', [], ({ snapshot: s }) => one(s.data.health.latest?.staleTaskCount)),
+  gauge('wvo_task_max_stale_age_seconds', 'Age of the stalest task.', 's', [], ({ snapshot: s }) =>
+    one(msToSeconds(s.data.health.latest?.maxStaleAgeMs)),
+  ),
+  gauge('wvo_agents', 'Agents by status.', '{agent}', ['status'], ({ snapshot: s }) => {
+    const h = s.data.health.latest;
+    return per(
+      [
+        ['busy', h?.busyAgents],
+        ['idle', h?.idleAgents],
+      ],
+      'status',
+      (v) => v,
+    );
+  }),
+  gauge('wvo_task_success_ratio', 'Approved quality-gate decisions / all decisions.', '1', [], ({ snapshot: s }) => one(ratios(s).success)),
+  gauge('wvo_task_failure_ratio', '1 − success ratio (0 with no decisions).', '1', [], ({ snapshot: s }) => one(ratios(s).failure)),
+  gauge('wvo_task_retry_ratio', 'Resolution loops / quality-gate decisions.', '1', [], ({ snapshot: s }) => one(ratios(s).retry)),
+  gauge('wvo_roadmap_tasks', 'Roadmap tasks by epic and normalised status.', '{task}', ['epic', 'status'], ({ snapshot: s, maxTaskSeries }) => {
+    const byEpic = new Map<string, Record<string, number>>();
+    for (const t of s.data.roadmap.tasks) {
+      let epic = labelValue(t.epic, 'none');
+      if (!byEpic.has(epic) && byEpic.size >= maxTaskSeries) epic = 'other';
+      let counts = byEpic.get(epic);
+      if (!counts) byEpic.set(epic, (counts = Object.fromEntries(TASK_STATES.map((st) => [st, 0]))));
+      counts[t.status]!++;
+    }
+    const out: Sample[] = [];
+    for (const [epic, counts] of byEpic) for (const st of TASK_STATES) out.push({ labels: { epic, status: st }, value: counts[st]! });
+    return out;
+  }),
+  counter('wvo_consensus_decisions_total', 'Orchestrator consensus decisions by type.', '{decision}', ['type'], ({ snapshot: s }) =>
+    per(Object.entries(s.data.orchestration.byType).slice(0, 50), 'type', (v) => v).map((x) => ({ ...x, labels: { type: labelValue(x.labels.type) } })),
+  ),
+  gauge('wvo_consensus_quorum_ratio', 'Share of recent consensus decisions that satisfied quorum.', '1', [], ({ snapshot: s }) =>
+    one(s.data.orchestration.historyEntries > 0 ? consensusReachRate(s) : undefined),
+  ),
+  counter('wvo_quality_gate_decisions_total', 'Quality-gate decisions by outcome.', '{decision}', ['decision'], ({ snapshot: s }) => {
+    const d = s.data.quality_decisions.decisions;
+    const keys = new Set<string>([...DECISIONS, ...Object.keys(d)]);
+    return per([...keys].map((k) => [k, d[k] ?? 0] as [string, number]), 'decision', (v) => v);
+  }),
+  counter('wvo_quality_gate_reviews_total', 'Reviews by gate and outcome.', '{review}', ['gate', 'outcome'], ({ snapshot: s }) =>
+    Object.entries(s.data.quality_decisions.reviews).flatMap(([gate, v]) => [
+      { labels: { gate, outcome: 'approved' }, value: v.approved },
+      { labels: { gate, outcome: 'rejected' }, value: v.rejected },
+    ]),
+  ),
+  counter('wvo_quality_gate_consensus_total', 'Decisions by whether reviewers reached consensus.', '{decision}', ['reached'], ({ snapshot: s }) => {
+    const c = s.data.quality_decisions.consensus;
+    return [
+      { labels: { reached: 'true' }, value: c.true },
+      { labels: { reached: 'false' }, value: c.false },
+    ];
+  }),
+  {
+    type: 'histogram',
+    name: 'wvo_quality_gate_rubric_score',
+    help: 'Rubric scores given by reviewers, by dimension.',
+    unit: '1',
+    labels: ['dimension'],
+    buckets: RUBRIC_BUCKETS,
+    collect: ({ snapshot: s }) => Object.entries(s.data.quality_decisions.rubric).map(([dimension, data]) => ({ labels: { dimension }, data })),
+  },
+  counter('wvo_quality_gate_adversarial_catches_total', 'Adversarial-gate detections by category.', '{detection}', ['category'], ({ snapshot: s }) =>
+    per(Object.entries(s.data.quality_decisions.adversarial), 'category', (v) => v),
+  ),
+  gauge('wvo_resolution_active_loops', 'Resolution loops currently open.', '{loop}', [], ({ snapshot: s }) => one(s.data.resolution.activeLoops.length)),
+  counter('wvo_resolution_loops_total', 'Resolution loops ever opened.', '{loop}', [], ({ snapshot: s }) => one(s.data.resolution.stats.totalLoops)),
+  counter('wvo_resolution_loops_closed_total', 'Resolution loops closed.', '{loop}', [], ({ snapshot: s }) => one(s.data.resolution.stats.closedLoops)),
+  counter('wvo_resolution_loops_closed_within_3_total', 'Resolution loops closed within 3 attempts.', '{loop}', [], ({ snapshot: s }) =>
+    one(s.data.resolution.stats.closedWithin3),
+  ),
+  counter('wvo_resolution_infinite_loops_total', 'Loops flagged as infinite (more than 5 attempts).', '{loop}', [], ({ snapshot: s }) =>
+    one(s.data.resolution.stats.infiniteLoopCount),
+  ),
+  counter('wvo_resolution_incidents_total', 'Resolution incidents recorded.', '{incident}', [], ({ snapshot: s }) =>
+    one(s.data.resolution.stats.incidentCount),
+  ),
+  gauge('wvo_resolution_attempt_events', 'Attempts recorded, by attempt number.', '{attempt}', ['attempt'], ({ snapshot: s }) =>
+    per(Object.entries(s.data.resolution.stats.attemptHistogram), 'attempt', (v) => v),
+  ),
+  gauge('wvo_resolution_loop_attempts', 'Attempts of each active loop (the most-attempted, capped).', '{attempt}', ['task_id'], ({ snapshot: s, maxTaskSeries }) =>
+    [...s.data.resolution.activeLoops]
+      .sort((a, b) => (b.attempts ?? 0) - (a.attempts ?? 0))
+      .slice(0, maxTaskSeries)
+      .map((l) => ({ labels: { task_id: l.taskId!.slice(0, 128) }, value: l.attempts ?? 0 })),
+  ),
+  gauge('wvo_resolution_loop_attempts_truncated', 'Active loops left out of wvo_resolution_loop_attempts by the series cap.', '{loop}', [], ({ snapshot: s, maxTaskSeries }) =>
+    one(Math.max(0, s.data.resolution.activeLoops.length - maxTaskSeries)),
+  ),
+  {
+    type: 'summary',
+    name: 'wvo_resolution_duration_seconds',
+    help: 'Time to resolution of recently closed loops (the newest 50), by quantile.',
+    unit: 's',
+    labels: ['quantile'],
+    collect: ({ snapshot: s }) => {
+      const durations = s.data.resolution.recentlyClosed.flatMap((c) => (c.durationMs === undefined ? [] : [c.durationMs / 1000]));
+      if (durations.length === 0) return [];
+      const quantiles = Object.fromEntries(['0.5', '0.95', '0.99'].map((q) => [q, quantile(durations, Number(q))!]));
+      return [{ labels: {}, quantiles, sum: durations.reduce((a, b) => a + b, 0), count: durations.length }];
+    },
+  },
+  gauge('wvo_host_cpu_utilization_ratio', 'Host CPU in use, 0..1.', '1', [], ({ snapshot: s }) => one(pctToRatio(s.data.resources.cpu_used_pct))),
+  gauge('wvo_host_memory_utilization_ratio', 'Host memory in use, 0..1.', '1', [], ({ snapshot: s }) => one(pctToRatio(s.data.resources.memory_used_pct))),
+  gauge('wvo_host_disk_utilization_ratio', 'Host disk in use, 0..1 (metrics summary as fallback).', '1', [], ({ snapshot: s }) => one(pctToRatio(diskPercent(s)))),
+  gauge('wvo_agent_processes', 'Agent processes running, by kind.', '{process}', ['kind'], ({ snapshot: s }) =>
+    per(
+      [
+        ['claude', s.data.resources.claude_processes],
+        ['node', s.data.resources.node_processes],
+      ],
+      'kind',
+      (v) => v,
+    ),
+  ),
+  gauge('wvo_throttle_level', 'Current throttle level of the autopilot.', '1', [], ({ snapshot: s }) => one(s.data.resources.throttle_level)),
+  ...(['requests', 'tokens'] as const).flatMap((what) => {
+    const unit = what === 'requests' ? '{request}' : '{token}';
+    const used = (p: import('../sources/usage.js').ProviderUsage, w: 'hour' | 'day') =>
+      what === 'requests' ? (w === 'hour' ? p.hourlyRequests : p.dailyRequests) : w === 'hour' ? p.hourlyTokens : p.dailyTokens;
+    const limit = (p: import('../sources/usage.js').ProviderUsage, w: 'hour' | 'day') =>
+      what === 'requests'
+        ? w === 'hour'
+          ? p.limits.hourlyRequests
+          : p.limits.dailyRequests
+        : w === 'hour'
+          ? p.limits.hourlyTokens
+          : p.limits.dailyTokens;
+    const series = (input: MetricInput, f: typeof used) =>
+      input.snapshot.data.usage.providers.slice(0, 100).flatMap((p) =>
+        (['hour', 'day'] as const).flatMap((w) => {
+          const v = f(p, w);
+          return v === undefined ? [] : [{ labels: { provider: labelValue(p.provider), account: labelValue(p.account), window: w }, value: v }];
+        }),
+      );
+    const singular = what.slice(0, -1);
+    return [
+      gauge(`wvo_provider_${what}`, `Provider ${what} used in the current window.`, unit, ['provider', 'account', 'window'], (i) => series(i, used)),
+      gauge(`wvo_provider_${singular}_limit`, `Provider ${singular} limit for the window.`, unit, ['provider', 'account', 'window'], (i) => series(i, limit)),
+    ];
+  }),
+  gauge('wvo_provider_usage_ratio', 'Share of the provider limit used, 0..1, as the writer reports it.', '1', ['provider', 'account'], ({ snapshot: s }) =>
+    s.data.usage.providers.slice(0, 100).flatMap((p) =>
+      p.percentageUsed === undefined ? [] : [{ labels: { provider: labelValue(p.provider), account: labelValue(p.account) }, value: p.percentageUsed / 100 }],
+    ),
+  ),
+  ...(
+    [
+      ['wvo_provider_limit_hits_total', 'Times the provider hit its rate limit.', 'totalLimitHits'],
+      ['wvo_provider_recoveries_total', 'Times the provider recovered from a limit.', 'totalRecoveries'],
+      ['wvo_provider_failovers_total', 'Failovers away from the provider.', 'totalFailovers'],
+    ] as const
+  ).map(([name, help, field]) =>
+    counter(name, help, '{event}', ['provider'], ({ snapshot: s }) =>
+      s.data.provider_capacity.providers.slice(0, 100).flatMap((p) => {
+        const v = p[field];
+        return v === undefined ? [] : [{ labels: { provider: labelValue(p.provider) }, value: v }];
+      }),
+    ),
+  ),
+  gauge('wvo_provider_downtime_seconds', 'Provider downtime statistics.', 's', ['provider', 'stat'], ({ snapshot: s }) =>
+    s.data.provider_capacity.providers.slice(0, 100).flatMap((p) =>
+      (
+        [
+          ['avg', p.averageDowntimeMs],
+          ['max', p.longestDowntimeMs],
+          ['min', p.shortestDowntimeMs],
+        ] as const
+      ).flatMap(([stat, ms]) => (ms === undefined ? [] : [{ labels: { provider: labelValue(p.provider), stat }, value: ms / 1000 }])),
+    ),
+  ),
+  gauge('wvo_provider_status', 'Provider status as a state set: 1 for the current status.', '1', ['provider', 'status'], ({ snapshot: s }) =>
+    s.data.provider_capacity.providers.slice(0, 100).flatMap((p) => {
+      const current = labelValue(p.currentStatus?.toLowerCase(), 'unknown');
+      const states = new Set<string>([...PROVIDER_STATUSES, current]);
+      return [...states].map((status) => ({ labels: { provider: labelValue(p.provider), status }, value: Number(status === current) }));
+    }),
+  ),
+  counter('wvo_executions_total', 'Agent executions by agent type and outcome.', '{execution}', ['agent_type', 'status'], ({ snapshot: s }) =>
+    Object.entries(s.data.executions.byAgentType).flatMap(([agent_type, a]) => [
+      { labels: { agent_type, status: 'success' }, value: a.success },
+      { labels: { agent_type, status: 'failure' }, value: a.failure },
+    ]),
+  ),
+  counter('wvo_execution_tokens_total', 'Tokens used by executions, by agent type and kind.', '{token}', ['agent_type', 'kind'], ({ snapshot: s }) =>
+    Object.entries(s.data.executions.byAgentType).flatMap(([agent_type, a]) => [
+      { labels: { agent_type, kind: 'prompt' }, value: a.promptTokens },
+      { labels: { agent_type, kind: 'completion' }, value: a.completionTokens },
+    ]),
+  ),
+  counter('wvo_execution_cost_usd_total', 'Token cost of executions in US dollars, by agent type.', 'USD', ['agent_type'], ({ snapshot: s }) =>
+    per(Object.entries(s.data.executions.byAgentType), 'agent_type', (a) => a.costUsd),
+  ),
+  {
+    type: 'histogram',
+    name: 'wvo_execution_duration_seconds',
+    help: 'Execution duration by agent type.',
+    unit: 's',
+    labels: ['agent_type'],
+    buckets: DURATION_BUCKETS,
+    collect: ({ snapshot: s }) => Object.entries(s.data.executions.byAgentType).map(([agent_type, a]) => ({ labels: { agent_type }, data: a.duration })),
+  },
+  gauge('wvo_estimated_cost_per_task_usd', 'Estimated token cost per task in US dollars (SPEC §4 formula).', 'USD', [], ({ snapshot: s, costPer1kTokens }) =>
+    one(estimatedCostPerTask(s, costPer1kTokens)),
+  ),
+  gauge('wvo_mcp_server_up', 'Whether the MCP server pid file exists and its process is alive.', '1', [], ({ snapshot: s }) => one(mcpServerUp(s))),
+  gauge('wvo_source_up', 'Whether the last read of the source parsed.', '1', ['source'], ({ snapshot: s }) =>
+    SOURCE_IDS.map((source) => ({ labels: { source }, value: Number(s.status[source].up) })),
+  ),
+  gauge('wvo_source_present', 'Whether the source file exists.', '1', ['source'], ({ snapshot: s }) =>
+    SOURCE_IDS.map((source) => ({ labels: { source }, value: Number(s.status[source].present) })),
+  ),
+  gauge('wvo_source_last_change_timestamp_seconds', 'Modification time of the source file.', 's', ['source'], ({ snapshot: s }) =>
+    SOURCE_IDS.flatMap((source) => {
+      const ms = s.status[source].lastChangeMs;
+      return ms === undefined ? [] : [{ labels: { source }, value: ms / 1000 }];
+    }),
+  ),
+  counter('wvo_source_errors_total', 'Failed reads or parses of the source.', '{error}', ['source'], ({ snapshot: s }) =>
+    SOURCE_IDS.map((source) => ({ labels: { source }, value: s.status[source].errors })),
+  ),
+  counter('wvo_source_bad_lines_total', 'Log lines skipped as malformed or oversized.', '{line}', ['source'], ({ snapshot: s }) =>
+    SOURCE_IDS.map((source) => ({ labels: { source }, value: s.status[source].badLines })),
+  ),
+  {
+    type: 'histogram',
+    name: 'wvo_collector_cycle_duration_seconds',
+    help: 'Duration of collector cycles (stat every source, parse what changed).',
+    unit: 's',
+    labels: [],
+    buckets: CYCLE_BUCKETS,
+    collect: ({ exporter }) => [{ labels: {}, data: exporter.cycleDurations }],
+  },
+  gauge('wvo_sse_clients', 'Connected Server-Sent-Events clients.', '{client}', [], ({ exporter }) => one(exporter.sseClients)),
+  gauge('wvo_snapshot_version', 'Version of the snapshot being served; increases whenever a source changes.', '1', [], ({ snapshot: s }) => one(s.version)),
+];
+
+/** Every series name the catalog produces (histograms expand to _bucket, _sum and _count). */
+export function exportedSeriesNames(): Set<string> {
+  const names = new Set<string>();
+  for (const m of catalog) {
+    names.add(m.name);
+    if (m.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(m.name + suffix);
+    if (m.type === 'summary') for (const suffix of ['_sum', '_count']) names.add(m.name + suffix);
+  }
+  return names;
+}

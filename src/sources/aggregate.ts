@@ -1,0 +1,67 @@
+/** Building blocks for log accumulators: capped label maps and fixed-bucket histograms. */
+
+export const OTHER = 'other';
+const MAX_LABEL_LENGTH = 64;
+
+/** A label value from free-ish input: trimmed, bounded in length, never empty. */
+export function labelValue(raw: unknown, fallback = 'unknown'): string {
+  const s = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' ? String(raw) : '';
+  return s === '' ? fallback : s.slice(0, MAX_LABEL_LENGTH);
+}
+
+/** A map whose number of keys is capped: new keys beyond the cap fold into `other`. */
+export class CappedMap<V> {
+  readonly entries = new Map<string, V>();
+  constructor(
+    private readonly max: number,
+    private readonly init: () => V,
+  ) {}
+
+  get(key: string): V {
+    let v = this.entries.get(key);
+    if (v === undefined) {
+      if (this.entries.size >= this.max && key !== OTHER) return this.get(OTHER);
+      v = this.init();
+      this.entries.set(key, v);
+    }
+    return v;
+  }
+}
+
+export interface HistogramData {
+  /** Upper bounds of the finite buckets. */
+  readonly bounds: readonly number[];
+  /** Per-bucket (not cumulative) counts; one more than bounds, the last is +Inf. */
+  readonly counts: readonly number[];
+  readonly sum: number;
+  readonly count: number;
+}
+
+export class Histogram {
+  private readonly counts: number[];
+  private sum = 0;
+  private count = 0;
+
+  constructor(private readonly bounds: readonly number[]) {
+    this.counts = new Array<number>(bounds.length + 1).fill(0);
+  }
+
+  observe(value: number): void {
+    let i = 0;
+    while (i < this.bounds.length && value > this.bounds[i]!) i++;
+    this.counts[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+
+  data(): HistogramData {
+    return { bounds: this.bounds, counts: [...this.counts], sum: this.sum, count: this.count };
+  }
+}
+
+/** Freezes a CappedMap into a plain record with each value mapped. */
+export function toRecord<V, R>(map: CappedMap<V>, f: (v: V) => R): Record<string, R> {
+  const out: Record<string, R> = {};
+  for (const [k, v] of map.entries) out[k] = f(v);
+  return out;
+}

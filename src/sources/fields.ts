@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+// Per-field leniency: a bad field becomes undefined instead of failing the whole record,
+// so one NaN or string-typed count never blanks the rest of a file.
+const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
+/** A finite number ≥ 0 (counts, sizes, durations). */
+export const count = lenient(z.number().finite().nonnegative());
+/** Any finite number. */
+export const num = lenient(z.number().finite());
+/** A percentage 0..100. */
+export const percent = lenient(z.number().finite().min(0).max(100));
+/** A ratio 0..1. */
+export const ratio = lenient(z.number().finite().min(0).max(1));
+export const bool = lenient(z.boolean());
+export const str = lenient(z.string());
+/** An id-like value: strings kept, numbers turned into strings. */
+export const id = lenient(z.union([z.string(), z.number().finite()]).transform(String));
+/** A timestamp as epoch ms or a date string, normalised to epoch ms. */
+export const timestamp = lenient(
+  z.union([z.number().finite(), z.string()]).transform((v, ctx) => {
+    const ms = typeof v === 'number' ? v : Date.parse(v);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'not a timestamp' });
+      return z.NEVER;
+    }
+    return ms;
+  }),
+);
+export const stringList = lenient(z.array(z.unknown()).transform((a) => a.filter((x): x is string => typeof x === 'string')));
+
+/** A list whose bad elements are dropped one by one rather than rejecting the list. */
+export function listOf<T extends z.ZodType>(item: T) {
+  return z
+    .array(z.unknown())
+    .catch([])
+    .optional()
+    .transform((items) => {
+      const out: z.output<T>[] = [];
+      for (const raw of items ?? []) {
+        const r = item.safeParse(raw);
+        if (r.success) out.push(r.data);
+      }
+      return out;
+    });
+}
+
+/** A record of counts keyed by string; bad values dropped. */
+export const countRecord = z
+  .record(z.string(), z.unknown())
+  .catch({})
+  .optional()
+  .transform((rec) => {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(rec ?? {})) {
+      if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[k] = v;
+    }
+    return out;
+  });
+

@@ -1,0 +1,25 @@
+import { parse as parseYamlText } from 'yaml';
+import type { z } from 'zod';
+import { describeZodError } from './source.js';
+
+const stripBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
+export function parseJson(text: string): unknown {
+  const body = stripBom(text);
+  if (body.trim() === '') throw new Error('empty file');
+  return JSON.parse(body);
+}
+
+export function parseYaml(text: string): unknown {
+  const body = stripBom(text);
+  if (body.trim() === '') throw new Error('empty file');
+  // maxAliasCount guards against alias bombs; uniqueKeys off because real writers repeat keys.
+  return parseYamlText(body, { maxAliasCount: 1000, uniqueKeys: false });
+}
+
+/** Validates a parsed document against its schema, throwing one readable line on failure. */
+export function validate<T>(schema: z.ZodType<T>, data: unknown): T {
+  const r = schema.safeParse(data);
+  if (!r.success) throw new Error(`schema: ${describeZodError(r.error)}`);
+  return r.data;
+}

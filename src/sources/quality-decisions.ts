@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { bool, str, timestamp } from './fields.js';
+import { CappedMap, Histogram, labelValue, OTHER, toRecord, type HistogramData } from './aggregate.js';
+import { logSource } from './source.js';
+
+export const RUBRIC_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 2, 3, 4, 5, 7.5, 10, 25, 50, 75, 100] as const;
+const MAX_GATES = 50;
+const MAX_CATEGORIES = 50;
+const MAX_DIMENSIONS = 50;
+const MAX_REASONS = 1000;
+const MAX_REASON_LENGTH = 200;
+
+const review = z.object({
+  approved: bool,
+  passed: bool,
+  rubric: z.record(z.string(), z.unknown()).optional().catch(undefined),
+  adversarialCategory: str,
+  report: z
+    .object({
+      detections: z
+        .array(z.object({ detected: z.unknown(), category: str }).catch({ detected: false, category: undefined }))
+        .optional()
+        .catch(undefined),
+    })
+    .optional()
+    .catch(undefined),
+});
+
+const line = z.object({
+  taskId: z.unknown(),
+  decision: z.string(),
+  timestamp,
+  finalReasoning: str,
+  consensusReached: bool,
+  reviews: z.record(z.string(), z.unknown()).optional().catch(undefined),
+});
+
+type Line = z.output<typeof line>;
+
+export const DECISIONS = ['approved', 'rejected', 'escalated'] as const;
+
+function decisionLabel(raw: string): string {
+  const d = raw.trim().toLowerCase();
+  return (DECISIONS as readonly string[]).includes(d) ? d : OTHER;
+}
+
+function createAcc() {
+  return {
+    decisions: new Map<string, number>(),
+    reviews: new CappedMap(MAX_GATES, () => ({ approved: 0, rejected: 0 })),
+    consensus: { true: 0, false: 0 },
+    rubric: new CappedMap(MAX_DIMENSIONS, () => new Histogram(RUBRIC_BUCKETS)),
+    adversarial: new CappedMap(MAX_CATEGORIES, () => ({ n: 0 })),
+    reasons: new CappedMap(MAX_REASONS, () => ({ n: 0 })),
+    lastTimestamp: undefined as number | undefined,
+  };
+}
+type Acc = ReturnType<typeof createAcc>;
+
+export interface QualityDecisions {
+  total: number;
+  /** By lower-case decision: approved, rejected, escalated, other. */
+  decisions: Record<string, number>;
+  reviews: Record<string, { approved: number; rejected: number }>;
+  consensus: { true: number; false: number };
+  rubric: Record<string, HistogramData>;
+  adversarial: Record<string, number>;
+  /** Reasons of rejected decisions (capped in number and length). */
+  rejectionReasons: Record<string, number>;
+  lastTimestamp?: number;
+}
+
+function add(acc: Acc, l: Line): void {
+  const decision = decisionLabel(l.decision);
+  acc.decisions.set(decision, (acc.decisions.get(decision) ?? 0) + 1);
+  if (l.timestamp !== undefined) acc.lastTimestamp = Math.max(acc.lastTimestamp ?? 0, l.timestamp);
+  if (l.consensusReached !== undefined) acc.consensus[l.consensusReached ? 'true' : 'false']++;
+  if (decision === 'rejected' && l.finalReasoning) {
+    acc.reasons.get(l.finalReasoning.trim().slice(0, MAX_REASON_LENGTH)).n++;
+  }
+  for (const [gate, raw] of Object.entries(l.reviews ?? {})) {
+    const r = review.safeParse(raw);
+    if (!r.success) continue;
+    const rv = r.data;
+    const approved = rv.approved === true || rv.passed === true;
+    acc.reviews.get(labelValue(gate))[approved ? 'approved' : 'rejected']++;
+    for (const [dim, value] of Object.entries(rv.rubric ?? {})) {
+      if (typeof value === 'number' && Number.isFinite(value) && value >= 0) acc.rubric.get(labelValue(dim)).observe(value);
+    }
+    const detections = rv.report?.detections;
+    if (detections) {
+      for (const d of detections) {
+        if (d.detected !== false && d.category) acc.adversarial.get(labelValue(d.category)).n++;
+      }
+    } else if (rv.adversarialCategory && !approved) {
+      acc.adversarial.get(labelValue(rv.adversarialCategory)).n++;
+    }
+  }
+}
+
+export const qualityDecisions = logSource({
+  id: 'quality_decisions',
+  path: 'state/analytics/quality_gate_decisions.jsonl',
+  line,
+  create: createAcc,
+  add,
+  view(acc): QualityDecisions {
+    const decisions = Object.fromEntries(acc.decisions);
+    return {
+      total: [...acc.decisions.values()].reduce((a, b) => a + b, 0),
+      decisions,
+      reviews: toRecord(acc.reviews, (v) => ({ ...v })),
+      consensus: { ...acc.consensus },
+      rubric: toRecord(acc.rubric, (h) => h.data()),
+      adversarial: toRecord(acc.adversarial, (v) => v.n),
+      rejectionReasons: toRecord(acc.reasons, (v) => v.n),
+      lastTimestamp: acc.lastTimestamp,
+    };
+  },
+});

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { id, str, stringList } from './fields.js';
+import { parseYaml, validate } from './parse.js';
+import { documentSource } from './source.js';
+
+export const TASK_STATES = ['pending', 'ready', 'in_progress', 'blocked', 'done'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+// SPEC §2: complete* or done → done, *block* → blocked, *progress* → in_progress, ready → ready, else pending.
+export function normaliseStatus(raw: unknown): TaskState {
+  const s = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+  if (s.startsWith('complete') || s === 'done') return 'done';
+  if (s.includes('block')) return 'blocked';
+  if (s.includes('progress')) return 'in_progress';
+  if (s === 'ready') return 'ready';
+  return 'pending';
+}
+
+const rawTask = z.object({
+  id: id,
+  title: str,
+  status: z.unknown(),
+  domain: str,
+  labels: stringList,
+  epic_id: id,
+});
+
+const list = z.array(z.unknown()).optional().catch(undefined);
+const named = { id, title: str, name: str };
+
+const schema = z.object({
+  epics: z
+    .array(
+      z.object({
+        ...named,
+        milestones: z
+          .array(z.object({ ...named, tasks: list, sets: z.array(z.object({ ...named, tasks: list })).optional().catch(undefined) }))
+          .optional()
+          .catch(undefined),
+        tasks: list,
+      }),
+    )
+    .optional()
+    .catch(undefined),
+  tasks: list,
+});
+
+export interface RoadmapTask {
+  id: string;
+  title: string;
+  status: TaskState;
+  domain?: string;
+  epic: string;
+  milestone?: string;
+  labels: string[];
+}
+
+export interface Roadmap {
+  tasks: RoadmapTask[];
+  /** Tasks that were present but unreadable (no id, wrong types). */
+  rejectedTasks: number;
+}
+
+export const roadmap = documentSource({
+  id: 'roadmap',
+  path: 'state/roadmap.yaml',
+  empty: { tasks: [], rejectedTasks: 0 } as Roadmap,
+  parse(text): Roadmap {
+    const doc = validate(schema, parseYaml(text));
+    const tasks: RoadmapTask[] = [];
+    let rejectedTasks = 0;
+    const take = (items: unknown[] | undefined, epic: string | undefined, milestone: string | undefined) => {
+      for (const raw of items ?? []) {
+        const r = rawTask.safeParse(raw);
+        if (!r.success || !r.data.id) {
+          rejectedTasks++;
+          continue;
+        }
+        const t = r.data;
+        tasks.push({
+          id: t.id!,
+          title: t.title ?? '',
+          status: normaliseStatus(t.status),
+          domain: t.domain,
+          epic: epic ?? t.epic_id ?? 'none',
+          milestone,
+          labels: t.labels ?? [],
+        });
+      }
+    };
+    for (const epic of doc.epics ?? []) {
+      const epicId = epic.id ?? epic.name ?? epic.title ?? 'none';
+      take(epic.tasks, epicId, undefined);
+      for (const ms of epic.milestones ?? []) {
+        const msId = ms.id ?? ms.name ?? ms.title;
+        take(ms.tasks, epicId, msId);
+        for (const set of ms.sets ?? []) take(set.tasks, epicId, msId);
+      }
+    }
+    take(doc.tasks, undefined, undefined);
+    return { tasks, rejectedTasks };
+  },
+});
