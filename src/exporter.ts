@@ -31,6 +31,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     maxLineBytes: config.maxLineBytes,
     pollIntervalMs: Math.min(config.cacheTtlMs, 1000),
     watch: config.watch,
+    workers: true,
   });
   const views = new ViewCache({ costPer1kTokens: config.costPer1kTokens });
   const sse = new SseHub({

@@ -5,9 +5,10 @@ import type { Logger } from 'pino';
 import { Histogram, type HistogramData } from '../sources/aggregate.js';
 import { sources as allSources, type AnySource, type SourceId, type SourceValues } from '../sources/registry.js';
 import type { DocumentSource, LogSource } from '../sources/source.js';
-import { readDocument, sameIdentity, statFile, type FileIdentity } from './files.js';
+import { InlineEngine, type SourceEngine } from './engine.js';
+import { sameIdentity, statFile, type FileIdentity } from './files.js';
 import type { Snapshot, SourceStatus } from './snapshot.js';
-import { Tailer } from './tail.js';
+import { WorkerEngine } from './worker-engine.js';
 
 export const CYCLE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
 
@@ -22,6 +23,8 @@ export interface CollectorOptions {
   /** Coalesces a burst of watch events into one refresh. */
   debounceMs?: number;
   sources?: readonly AnySource[];
+  /** Parse logs and large documents in worker threads (the exporter does); inline by default. */
+  workers?: boolean;
 }
 
 interface Slot {
@@ -29,8 +32,8 @@ interface Slot {
   status: Omit<SourceStatus, 'id' | 'path'> & { id: SourceId; path: string };
   value: unknown;
   identity: FileIdentity | null;
-  tailer?: Tailer;
-  acc?: unknown;
+  /** For logs: what the engine has consumed so far. */
+  position?: { file: FileIdentity | null; offset: number };
 }
 
 /**
@@ -49,23 +52,23 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
   private debounce: NodeJS.Timeout | undefined;
   private readonly watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
   private stopped = false;
+  private readonly engine: SourceEngine;
   /** How many cycles ran, and how many of them parsed something (for tests and the benchmark). */
   readonly counters = { cycles: 0, changedCycles: 0, watchEvents: 0 };
 
   constructor(private readonly options: CollectorOptions) {
     super();
-    this.slots = (options.sources ?? allSources).map((source) => ({
+    const sources = options.sources ?? allSources;
+    const engineOptions = { workspaceRoot: options.workspaceRoot, maxLineBytes: options.maxLineBytes };
+    this.engine = options.workers
+      ? new WorkerEngine(engineOptions, sources.filter((s) => s.kind === 'log').map((s) => s.id))
+      : new InlineEngine(engineOptions, sources);
+    this.slots = sources.map((source) => ({
       source,
       status: { id: source.id, path: source.path, present: false, up: false, errors: 0, badLines: 0 },
-      value: source.kind === 'document' ? source.empty : undefined,
+      value: source.kind === 'document' ? source.empty : this.engine.initialView(source.id),
       identity: null,
-      ...(source.kind === 'log'
-        ? { tailer: new Tailer(options.workspaceRoot, source.path, options.maxLineBytes), acc: source.create() }
-        : {}),
     }));
-    for (const slot of this.slots) {
-      if (slot.source.kind === 'log') slot.value = (slot.source as LogSource).view(slot.acc);
-    }
   }
 
   /** The newest snapshot; undefined until the first collection has finished. */
@@ -95,7 +98,7 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
     for (const { watcher } of this.watchers.values()) watcher.close();
     this.watchers.clear();
     await this.inflight?.catch(() => undefined);
-    await Promise.all(this.slots.map((s) => s.tailer?.close()));
+    await this.engine.close();
   }
 
   /** Runs a refresh, or joins the one queued behind the refresh in progress. */
@@ -186,10 +189,10 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
     slot.identity = identity;
     slot.status = { ...slot.status, present: true, lastChangeMs: identity.mtimeMs };
     try {
-      const { text, identity: read } = await readDocument(this.options.workspaceRoot, source.path);
+      const { value, identity: read } = await this.engine.loadDocument(source.id, identity.size);
       // Remember what was actually read, so a write racing the read is picked up next cycle.
       slot.identity = read;
-      slot.value = source.parse(text);
+      slot.value = value;
       slot.status = { ...slot.status, up: true, lastError: undefined };
     } catch (err) {
       this.fail(slot, err, false);
@@ -198,50 +201,32 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
   }
 
   private async checkLog(slot: Slot, source: LogSource, identity: FileIdentity | null): Promise<boolean> {
-    const tailer = slot.tailer!;
-    const pos = tailer.position;
-    if (identity && pos.file && sameIdentity(identity, pos.file) && identity.size === pos.offset) return false;
-    if (!identity && !pos.file) {
+    const pos = slot.position;
+    if (identity && pos?.file && sameIdentity(identity, pos.file) && identity.size === pos.offset) return false;
+    if (!identity && !pos?.file) {
       const changed = slot.status.present;
       slot.status = { ...slot.status, present: false, up: false };
       return changed;
     }
-    let bad = 0;
-    let accepted = 0;
     try {
-      const result = await tailer.poll(identity, (text) => {
-        let raw: unknown;
-        try {
-          raw = JSON.parse(text);
-        } catch {
-          bad++;
-          return;
-        }
-        if (source.relevant && !source.relevant(raw)) return;
-        const parsed = source.line.safeParse(raw);
-        if (!parsed.success) {
-          bad++;
-          return;
-        }
-        source.add(slot.acc, parsed.data);
-        accepted++;
-      });
-      bad += result.oversized;
-      if (result.restarted) this.options.logger.info({ source: source.id }, 'log rotated or truncated; reading it afresh');
+      const poll = await this.engine.pollLog(source.id, identity);
+      slot.position = poll.position;
+      if (poll.view !== undefined) slot.value = poll.view;
+      if (poll.restarted) this.options.logger.info({ source: source.id }, 'log rotated, truncated or removed; reading it afresh');
+      if (poll.bad > 0) this.options.logger.warn({ source: source.id, badLines: poll.bad }, 'skipped bad lines');
       slot.status = {
         ...slot.status,
         present: identity !== null,
         up: identity !== null,
         lastChangeMs: identity?.mtimeMs ?? slot.status.lastChangeMs,
-        badLines: slot.status.badLines + bad,
-        lastError: bad > 0 ? `${bad} bad line(s) skipped` : slot.status.lastError,
+        badLines: slot.status.badLines + poll.bad,
+        lastError: poll.bad > 0 ? `${poll.bad} bad line(s) skipped` : slot.status.lastError,
       };
-      if (accepted > 0 || result.restarted || !pos.file) slot.value = source.view(slot.acc);
-      if (bad > 0) this.options.logger.warn({ source: source.id, badLines: bad }, 'skipped bad lines');
     } catch (err) {
-      await tailer.close();
-      if (accepted > 0) slot.value = source.view(slot.acc);
-      slot.status = { ...slot.status, badLines: slot.status.badLines + bad };
+      const partial = (err as { partial?: { view?: unknown; bad: number } }).partial;
+      slot.position = undefined;
+      if (partial?.view !== undefined) slot.value = partial.view;
+      slot.status = { ...slot.status, badLines: slot.status.badLines + (partial?.bad ?? 0) };
       return this.fail(slot, err, identity === null);
     }
     return true;

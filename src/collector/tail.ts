@@ -87,25 +87,27 @@ export class Tailer {
     }
     if (final && this.carryBytes > 0 && !this.skipping) {
       // A rotated file will not grow again: its unterminated last line is as complete as it gets.
-      this.emit(Buffer.concat(this.carry), result, onLine);
+      this.emit(Buffer.concat(this.carry), this.offset - this.carryBytes, result, onLine);
     }
   }
 
   private consume(chunk: Buffer, result: TailResult, onLine: (line: string) => void): void {
+    const base = this.offset - chunk.length;
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, start);
       if (nl === -1) break;
       const piece = chunk.subarray(start, nl);
+      const lineStart = base + start - this.carryBytes;
       if (this.skipping) {
         this.skipping = false;
       } else if (this.carryBytes + piece.length > this.maxLineBytes) {
         result.oversized++;
       } else if (this.carryBytes > 0) {
         this.carry.push(piece);
-        this.emit(Buffer.concat(this.carry), result, onLine);
+        this.emit(Buffer.concat(this.carry), lineStart, result, onLine);
       } else {
-        this.emit(piece, result, onLine);
+        this.emit(piece, lineStart, result, onLine);
       }
       this.resetCarry();
       start = nl + 1;
@@ -124,9 +126,10 @@ export class Tailer {
     }
   }
 
-  private emit(bytes: Buffer, result: TailResult, onLine: (line: string) => void): void {
+  private emit(bytes: Buffer, lineStart: number, result: TailResult, onLine: (line: string) => void): void {
     let text = bytes.toString('utf8');
-    if (this.offset - bytes.length <= 3 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    // Only the file's first line can start with a byte-order mark.
+    if (lineStart === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.endsWith('\r')) text = text.slice(0, -1);
     if (text.trim() === '') return;
     result.lines++;
@@ -136,5 +139,7 @@ export class Tailer {
   private resetCarry(): void {
     this.carry = [];
     this.carryBytes = 0;
+    // A skip in progress belongs to the old content: a restart must not swallow the new first line.
+    this.skipping = false;
   }
 }

@@ -1,0 +1,106 @@
+import { sources as allSources, type AnySource } from '../sources/registry.js';
+import type { DocumentSource, LogSource } from '../sources/source.js';
+import { readDocument, type FileIdentity } from './files.js';
+import { Tailer } from './tail.js';
+
+export interface LogPoll {
+  /** A fresh view of the accumulator, when it changed. */
+  view?: unknown;
+  accepted: number;
+  /** Malformed, invalid or oversized lines skipped. */
+  bad: number;
+  restarted: boolean;
+  /** What has been consumed: the collector compares it with the next stat. */
+  position: { file: FileIdentity | null; offset: number };
+}
+
+/** Reads and parses sources: the part of collecting that costs CPU, and so may run off the main thread. */
+export interface SourceEngine {
+  loadDocument(id: string, size: number): Promise<{ value: unknown; identity: FileIdentity }>;
+  pollLog(id: string, current: FileIdentity | null): Promise<LogPoll>;
+  /** The accumulator's view before anything was read. */
+  initialView(id: string): unknown;
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  workspaceRoot: string;
+  maxLineBytes: number;
+}
+
+/** Does the work in the calling thread; also what each worker thread runs. */
+export class InlineEngine implements SourceEngine {
+  private readonly byId = new Map<string, AnySource>();
+  private readonly logs = new Map<string, { tailer: Tailer; acc: unknown }>();
+
+  constructor(
+    private readonly options: EngineOptions,
+    sources: readonly AnySource[] = allSources,
+  ) {
+    for (const s of sources) this.byId.set(s.id, s);
+  }
+
+  async loadDocument(id: string): Promise<{ value: unknown; identity: FileIdentity }> {
+    const source = this.byId.get(id) as DocumentSource;
+    const { text, identity } = await readDocument(this.options.workspaceRoot, source.path);
+    return { value: source.parse(text), identity };
+  }
+
+  initialView(id: string): unknown {
+    const source = this.byId.get(id) as LogSource;
+    return source.view(this.log(source).acc);
+  }
+
+  async pollLog(id: string, current: FileIdentity | null): Promise<LogPoll> {
+    const source = this.byId.get(id) as LogSource;
+    const log = this.log(source);
+    let accepted = 0;
+    let bad = 0;
+    try {
+      const result = await log.tailer.poll(current, (text) => {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text);
+        } catch {
+          bad++;
+          return;
+        }
+        if (source.relevant && !source.relevant(raw)) return;
+        const parsed = source.line.safeParse(raw);
+        if (!parsed.success) {
+          bad++;
+          return;
+        }
+        source.add(log.acc, parsed.data);
+        accepted++;
+      });
+      bad += result.oversized;
+      return {
+        view: accepted > 0 || result.restarted ? source.view(log.acc) : undefined,
+        accepted,
+        bad,
+        restarted: result.restarted,
+        position: log.tailer.position,
+      };
+    } catch (err) {
+      await log.tailer.close();
+      // Lines folded in before the failure are kept: report them with the error.
+      throw Object.assign(err instanceof Error ? err : new Error(String(err)), {
+        partial: { view: accepted > 0 ? source.view(log.acc) : undefined, bad },
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.logs.values()].map((l) => l.tailer.close()));
+  }
+
+  private log(source: LogSource) {
+    let log = this.logs.get(source.id);
+    if (!log) {
+      log = { tailer: new Tailer(this.options.workspaceRoot, source.path, this.options.maxLineBytes), acc: source.create() };
+      this.logs.set(source.id, log);
+    }
+    return log;
+  }
+}

@@ -1,0 +1,6 @@
+// Runs the TypeScript worker when the exporter itself runs from source (tests); dist uses worker.js directly.
+import { register } from 'tsx/esm/api';
+import { workerData } from 'node:worker_threads';
+
+register();
+await import(workerData.entry);

@@ -1,0 +1,102 @@
+import { Worker } from 'node:worker_threads';
+import { InlineEngine, type EngineOptions, type LogPoll, type SourceEngine } from './engine.js';
+import type { FileIdentity } from './files.js';
+import type { Request } from './worker.js';
+
+/** Documents smaller than this parse on the main thread: a round trip to a worker would cost more. */
+export const INLINE_DOCUMENT_BYTES = 256 * 1024;
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+function spawn(options: EngineOptions): Worker {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
+  return fromSource
+    ? new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { ...options, entry: entry.href } })
+    : new Worker(entry, { workerData: options });
+}
+
+/**
+ * Parses logs and large documents in worker threads so the event loop that serves HTTP never
+ * waits on JSON or YAML parsing, and the two logs are read in parallel on two cores. Each log
+ * is pinned to one worker, which holds its tail position and accumulator.
+ */
+export class WorkerEngine implements SourceEngine {
+  private readonly inline: InlineEngine;
+  private readonly workers: { worker: Worker; inflight: number }[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private readonly logWorker = new Map<string, number>();
+  private seq = 0;
+  private closed = false;
+
+  constructor(
+    private readonly options: EngineOptions,
+    logIds: readonly string[],
+    size = 2,
+  ) {
+    this.inline = new InlineEngine(options);
+    for (let i = 0; i < size; i++) this.workers.push({ worker: this.start(i), inflight: 0 });
+    logIds.forEach((id, i) => this.logWorker.set(id, i % size));
+  }
+
+  initialView(id: string): unknown {
+    return this.inline.initialView(id);
+  }
+
+  async loadDocument(id: string, size: number): Promise<{ value: unknown; identity: FileIdentity }> {
+    if (size < INLINE_DOCUMENT_BYTES) return this.inline.loadDocument(id);
+    const least = this.workers.reduce((best, w, i) => (w.inflight < this.workers[best]!.inflight ? i : best), 0);
+    return this.call(least, 'loadDocument', [id]) as Promise<{ value: unknown; identity: FileIdentity }>;
+  }
+
+  pollLog(id: string, current: FileIdentity | null): Promise<LogPoll> {
+    return this.call(this.logWorker.get(id)!, 'pollLog', [id, current]) as Promise<LogPoll>;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((_, i) => this.call(i, 'close', []).catch(() => undefined)));
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    await this.inline.close();
+  }
+
+  private start(index: number): Worker {
+    const worker = spawn(this.options);
+    worker.unref();
+    worker.on('message', ({ seq, result, error }: { seq: number; result?: unknown; error?: { message: string; partial?: unknown } }) => {
+      const p = this.pending.get(seq);
+      if (!p) return;
+      this.pending.delete(seq);
+      this.workers[index]!.inflight--;
+      if (error) p.reject(Object.assign(new Error(error.message), { partial: error.partial }));
+      else p.resolve(result);
+    });
+    worker.on('error', () => undefined);
+    worker.on('exit', () => {
+      if (this.closed) return;
+      // A crashed worker loses its tails; a new one reads the logs afresh (a counter reset).
+      for (const [seq, p] of this.pending) {
+        if ((seq & 7) === index) {
+          this.pending.delete(seq);
+          p.reject(new Error('parser worker exited'));
+        }
+      }
+      this.workers[index] = { worker: this.start(index), inflight: 0 };
+    });
+    return worker;
+  }
+
+  private call(index: number, op: Request['op'], args: unknown[]): Promise<unknown> {
+    // The low three bits of seq name the worker, so a crash can fail just its own requests.
+    const seq = (++this.seq << 3) | index;
+    const w = this.workers[index]!;
+    w.inflight++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+      w.worker.postMessage({ seq, op, args } satisfies Request);
+    });
+  }
+}

@@ -1,0 +1,22 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { InlineEngine, type EngineOptions } from './engine.js';
+
+/** Worker-thread side of WorkerEngine: an InlineEngine answering requests by id. */
+export interface Request {
+  seq: number;
+  op: 'loadDocument' | 'pollLog' | 'initialView' | 'close';
+  args: unknown[];
+}
+
+const engine = new InlineEngine(workerData as EngineOptions);
+const port = parentPort!;
+
+port.on('message', async ({ seq, op, args }: Request) => {
+  try {
+    const result = await (engine[op] as (...a: unknown[]) => unknown)(...args);
+    port.postMessage({ seq, result });
+  } catch (err) {
+    const e = err as Error & { partial?: unknown };
+    port.postMessage({ seq, error: { message: e.message, partial: e.partial } });
+  }
+});

@@ -1,0 +1,150 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardQueries } from '../support/dashboards.js';
+import { freePort, run, startChild, stopChild, waitFor } from '../support/process.js';
+import { substituteGrafanaVariables } from '../support/promql.js';
+
+/**
+ * The real stack minus Grafana: the built exporter serves the sample workspace with bearer
+ * auth on, and Debian's Prometheus scrapes it with the project's own config and rule files.
+ */
+const REPO = path.resolve(import.meta.dirname, '../..');
+const PROM_DIR = path.join(REPO, 'deploy/prometheus');
+const TOKEN = 'e2e-token-0123456789abcdef';
+
+let tmp: string;
+let exporterPort: number;
+let promUrl: string;
+const children: Parameters<typeof stopChild>[0][] = [];
+let logs: Array<() => string> = [];
+
+async function promQuery(expr: string): Promise<{ status: string; data: { result: unknown[] }; error?: string }> {
+  const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  return (await res.json()) as never;
+}
+
+beforeAll(async () => {
+  expect(run('prometheus', ['--version']).status, 'Debian prometheus must be installed (apt-get install -y prometheus)').toBe(0);
+  expect(run('npm', ['run', 'build'], { cwd: REPO }).status).toBe(0);
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'wvo-e2e-'));
+  // A workspace this exporter has never seen: the sample copied elsewhere.
+  const workspace = path.join(tmp, 'workspace');
+  cpSync(path.join(REPO, 'state'), path.join(workspace, 'state'), { recursive: true });
+
+  exporterPort = await freePort();
+  const exporter = startChild(process.execPath, ['dist/cli.js'], {
+    ...process.env,
+    WVO_WORKSPACE_ROOT: workspace,
+    WVO_OBSERVABILITY_PORT: String(exporterPort),
+    WVO_OBSERVABILITY_TOKEN: TOKEN,
+    LOG_LEVEL: 'warn',
+  }, REPO);
+  children.push(exporter.child);
+  logs.push(exporter.output);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${exporterPort}/healthz`)).ok, 15_000, 'exporter /healthz');
+
+  // The project's prometheus.yml, pointed at this exporter and scraping every second.
+  cpSync(path.join(PROM_DIR, 'rules'), path.join(tmp, 'rules'), { recursive: true });
+  writeFileSync(path.join(tmp, 'token'), TOKEN);
+  const config = parse(readFileSync(path.join(PROM_DIR, 'prometheus.yml'), 'utf8'));
+  config.global.scrape_interval = '1s';
+  config.global.evaluation_interval = '1s';
+  delete config.alerting;
+  config.scrape_configs = config.scrape_configs
+    .filter((job: { job_name: string }) => job.job_name === 'wvo-exporter')
+    .map((job: Record<string, any>) => ({
+      ...job,
+      scrape_interval: '1s',
+      authorization: { ...job.authorization, credentials_file: path.join(tmp, 'token') },
+      static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }],
+    }));
+  writeFileSync(path.join(tmp, 'prometheus.yml'), stringify(config));
+
+  const promPort = await freePort();
+  promUrl = `http://127.0.0.1:${promPort}`;
+  const prom = startChild('prometheus', [
+    `--config.file=${path.join(tmp, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${path.join(tmp, 'data')}`,
+    `--web.listen-address=127.0.0.1:${promPort}`,
+  ], process.env, tmp);
+  children.push(prom.child);
+  logs.push(prom.output);
+  await waitFor(async () => (await fetch(`${promUrl}/-/ready`)).ok, 30_000, 'prometheus ready');
+  // Enough scrapes for rate() over the dashboards' windows, and for rules to have evaluated.
+  await waitFor(async () => {
+    const r = await promQuery('count_over_time(up{job="wvo-exporter"}[1m])');
+    const v = Number((r.data.result[0] as { value?: [number, string] } | undefined)?.value?.[1] ?? 0);
+    return v >= 6;
+  }, 60_000, 'six scrapes of the exporter');
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(children.map(stopChild));
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('Prometheus scraping the real exporter (auth on)', () => {
+  it('scrapes the exporter successfully with the token from the config', async () => {
+    const r = await promQuery('up{job="wvo-exporter"}');
+    expect(r.data.result).toHaveLength(1);
+    expect((r.data.result[0] as { value: [number, string] }).value[1], logs.map((l) => l()).join('\n')).toBe('1');
+  });
+
+  it.each(dashboardQueries().map((q) => [`${q.uid} / ${q.panel}`, q.expr] as const))('dashboard query returns data: %s', async (_name, expr) => {
+    // Variables become match-all regexes; the rate interval is sized for 1 s scrapes.
+    const query = substituteGrafanaVariables(expr).replace(/\[5m\]/g, '[1m]');
+    const r = await promQuery(query);
+    expect(r.status, `${query}: ${r.error}`).toBe('success');
+    expect(r.data.result.length, `no data for ${query}`).toBeGreaterThan(0);
+  });
+
+  it('evaluates every recording and alerting rule without error', async () => {
+    const res = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
+      data: { groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] };
+    };
+    const rules = res.data.groups.flatMap((g) => g.rules);
+    expect(rules.length).toBeGreaterThan(10);
+    const unhealthy = rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`);
+    expect(unhealthy).toEqual([]);
+  });
+
+  it('every recording rule produces data on the sample workspace', async () => {
+    const res = (await (await fetch(`${promUrl}/api/v1/rules?type=record`)).json()) as {
+      data: { groups: { rules: { name: string }[] }[] };
+    };
+    const names = [...new Set(res.data.groups.flatMap((g) => g.rules.map((r) => r.name)))];
+    expect(names.length).toBeGreaterThan(0);
+    const empty: string[] = [];
+    for (const name of names) if ((await promQuery(name)).data.result.length === 0) empty.push(name);
+    expect(empty).toEqual([]);
+  });
+});
+
+describe('promtool and compose validation', () => {
+  it('promtool check config passes on deploy/prometheus/prometheus.yml', () => {
+    // The compose path of the credentials file does not exist here; check a copy pointing at a real file.
+    const config = readFileSync(path.join(PROM_DIR, 'prometheus.yml'), 'utf8').replace('/etc/prometheus/secrets/wvo_token', path.join(tmp, 'token'));
+    writeFileSync(path.join(tmp, 'check.yml'), config);
+    const r = run('promtool', ['check', 'config', path.join(tmp, 'check.yml')]);
+    expect(r.status, r.output).toBe(0);
+  });
+
+  it('promtool check rules passes', () => {
+    const r = run('promtool', ['check', 'rules', 'rules/recording.yml', 'rules/alerts.yml'], { cwd: PROM_DIR });
+    expect(r.status, r.output).toBe(0);
+  });
+
+  it('promtool test rules passes', () => {
+    const tests = run('sh', ['-c', 'ls tests/*.yml'], { cwd: PROM_DIR }).output.trim().split('\n');
+    const r = run('promtool', ['test', 'rules', ...tests], { cwd: PROM_DIR });
+    expect(r.status, r.output).toBe(0);
+  });
+
+  it('docker-compose validates docker-compose.yml', () => {
+    const r = run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: REPO });
+    expect(r.status, r.output).toBe(0);
+  });
+});
