@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -19,7 +19,8 @@ let tmp: string;
 let exporterPort: number;
 let promUrl: string;
 const children: Parameters<typeof stopChild>[0][] = [];
-let logs: Array<() => string> = [];
+const logs: Array<() => string> = [];
+let writer: NodeJS.Timeout | undefined;
 
 async function promQuery(expr: string): Promise<{ status: string; data: { result: unknown[] }; error?: string }> {
   const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
@@ -51,6 +52,7 @@ beforeAll(async () => {
   writeFileSync(path.join(tmp, 'token'), TOKEN);
   const config = parse(readFileSync(path.join(PROM_DIR, 'prometheus.yml'), 'utf8'));
   config.global.scrape_interval = '1s';
+  config.global.scrape_timeout = '1s';
   config.global.evaluation_interval = '1s';
   delete config.alerting;
   config.scrape_configs = config.scrape_configs
@@ -72,7 +74,26 @@ beforeAll(async () => {
   ], process.env, tmp);
   children.push(prom.child);
   logs.push(prom.output);
-  await waitFor(async () => (await fetch(`${promUrl}/-/ready`)).ok, 30_000, 'prometheus ready');
+  await waitFor(async () => {
+    if (prom.child.exitCode !== null) throw new Error(`prometheus exited: ${prom.output()}`);
+    return (await fetch(`${promUrl}/-/ready`)).ok;
+  }, 30_000, 'prometheus ready').catch((err: Error) => {
+    throw new Error(`${err.message}\n${prom.output()}`);
+  });
+  // A live autopilot: decisions and executions keep arriving, so rate()-based rules have data.
+  let n = 0;
+  writer = setInterval(() => {
+    n++;
+    const decision = n % 2 ? 'APPROVED' : 'REJECTED';
+    appendFileSync(
+      path.join(workspace, 'state/analytics/quality_gate_decisions.jsonl'),
+      JSON.stringify({ taskId: `E2E-${n}`, decision, timestamp: Date.now(), finalReasoning: 'e2e', consensusReached: n % 3 !== 0, reviews: { peer: { approved: decision === 'APPROVED', rubric: { correctness: 0.8 } } } }) + '\n',
+    );
+    appendFileSync(
+      path.join(workspace, 'state/telemetry/executions.jsonl'),
+      JSON.stringify({ type: 'execution_summary', timestamp: new Date().toISOString(), task_id: `E2E-${n}`, agent_type: 'codex', success: true, duration_seconds: 42, prompt_tokens: 100, completion_tokens: 50, token_cost_usd: 0.01 }) + '\n',
+    );
+  }, 300);
   // Enough scrapes for rate() over the dashboards' windows, and for rules to have evaluated.
   await waitFor(async () => {
     const r = await promQuery('count_over_time(up{job="wvo-exporter"}[1m])');
@@ -82,6 +103,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  clearInterval(writer);
   await Promise.all(children.map(stopChild));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
@@ -111,7 +133,7 @@ describe('Prometheus scraping the real exporter (auth on)', () => {
     expect(unhealthy).toEqual([]);
   });
 
-  it('every recording rule produces data on the sample workspace', async () => {
+  it('every recording rule produces data on a live workspace', async () => {
     const res = (await (await fetch(`${promUrl}/api/v1/rules?type=record`)).json()) as {
       data: { groups: { rules: { name: string }[] }[] };
     };
@@ -141,6 +163,15 @@ describe('promtool and compose validation', () => {
     const tests = run('sh', ['-c', 'ls tests/*.yml'], { cwd: PROM_DIR }).output.trim().split('\n');
     const r = run('promtool', ['test', 'rules', ...tests], { cwd: PROM_DIR });
     expect(r.status, r.output).toBe(0);
+  });
+
+  it('amtool accepts the Alertmanager config and routes by severity', () => {
+    const config = path.join(REPO, 'deploy/alertmanager/alertmanager.yml');
+    const check = run('amtool', ['check-config', config]);
+    expect(check.status, check.output).toBe(0);
+    const route = (...labels: string[]) => run('amtool', ['config', 'routes', 'test', `--config.file=${config}`, ...labels]).output.trim();
+    expect(route('severity=critical', 'alertname=WvoExporterDown')).toBe('pagerduty,slack');
+    expect(route('severity=warning', 'alertname=WvoSourceStale')).toBe('slack');
   });
 
   it('docker-compose validates docker-compose.yml', () => {
