@@ -39,6 +39,7 @@ const variables = {
   WVO_RATE_LIMIT_PER_MIN: int(0, 10_000_000).default(100),
   WVO_OBSERVABILITY_TOKEN: z.string().min(16, 'a token needs at least 16 characters').optional(),
   WVO_OBSERVABILITY_TOKEN_FILE: z.string().min(1).optional(),
+  WVO_PARSE_WORKERS: int(0, 8).default(2),
   WVO_WATCH: z.enum(['true', 'false', '1', '0']).default('true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 } as const;
@@ -59,6 +60,8 @@ export interface Config {
   sseHeartbeatMs: number;
   rateLimitPerMin: number;
   token?: string;
+  /** Worker threads that parse logs and large documents; 0 parses on the main thread. */
+  parseWorkers: number;
   watch: boolean;
   logLevel: string;
 }
@@ -70,7 +73,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const raw = env[name];
     const result = schema.safeParse(raw === '' ? undefined : raw);
     if (!result.success) {
-      throw new ConfigError(name, raw ?? '', result.error.issues.map((i) => i.message).join('; '));
+      // A rejected token is still a secret: name the variable, never echo its value.
+      const shown = name === 'WVO_OBSERVABILITY_TOKEN' ? '[redacted]' : (raw ?? '');
+      throw new ConfigError(name, shown, result.error.issues.map((i) => i.message).join('; '));
     }
     v[name] = result.data;
   }
@@ -89,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sseHeartbeatMs: vars.WVO_SSE_HEARTBEAT_MS,
     rateLimitPerMin: vars.WVO_RATE_LIMIT_PER_MIN,
     token: resolveToken(vars.WVO_OBSERVABILITY_TOKEN, vars.WVO_OBSERVABILITY_TOKEN_FILE),
+    parseWorkers: vars.WVO_PARSE_WORKERS,
     watch: vars.WVO_WATCH === 'true' || vars.WVO_WATCH === '1',
     logLevel: vars.LOG_LEVEL,
   };

@@ -5,6 +5,7 @@ import { Collector } from './collector/collector.js';
 import type { Snapshot } from './collector/snapshot.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
+import { createFastPath } from './http/fast-path.js';
 import { SseHub } from './http/sse.js';
 import type { MetricInput } from './metrics/catalog.js';
 import { startOtlpPush, type OtlpPush, type OtlpSettings } from './metrics/otlp.js';
@@ -31,7 +32,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     maxLineBytes: config.maxLineBytes,
     pollIntervalMs: Math.min(config.cacheTtlMs, 1000),
     watch: config.watch,
-    workers: true,
+    parseWorkers: config.parseWorkers,
   });
   const views = new ViewCache({ costPer1kTokens: config.costPer1kTokens });
   const sse = new SseHub({
@@ -54,7 +55,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
   });
   const prometheus = new PrometheusProjection(() => metricInput(collector.snapshot!));
   const pollMs = Math.min(config.cacheTtlMs, 1000);
-  const app = createApp({
+  const deps = {
     config,
     logger,
     snapshot: () => collector.snapshot,
@@ -62,9 +63,14 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     views,
     prometheus,
     sse,
-  });
+  };
+  const app = createApp(deps);
+  const fast = createFastPath(deps);
 
-  const server = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, app);
+  const server = http.createServer(
+    { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    (req, res) => fast(req, res) || app(req, res),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
@@ -83,7 +89,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     (s) => logger.info({ version: s.version }, 'first collection finished'),
     (err) => logger.error({ err: (err as Error).message }, 'first collection failed'),
   );
-  const push: OtlpPush | undefined = otlp && startOtlpPush(otlp, () => collector.snapshot && metricInput(collector.snapshot), logger);
+  const push: OtlpPush | undefined = otlp && (await startOtlpPush(otlp, () => collector.snapshot && metricInput(collector.snapshot), logger));
 
   let stopping: Promise<void> | undefined;
   return {

@@ -23,8 +23,8 @@ export interface CollectorOptions {
   /** Coalesces a burst of watch events into one refresh. */
   debounceMs?: number;
   sources?: readonly AnySource[];
-  /** Parse logs and large documents in worker threads (the exporter does); inline by default. */
-  workers?: boolean;
+  /** Worker threads for parsing logs and large documents (the exporter uses them); 0 or unset: inline. */
+  parseWorkers?: number;
 }
 
 interface Slot {
@@ -60,8 +60,8 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
     super();
     const sources = options.sources ?? allSources;
     const engineOptions = { workspaceRoot: options.workspaceRoot, maxLineBytes: options.maxLineBytes };
-    this.engine = options.workers
-      ? new WorkerEngine(engineOptions, sources.filter((s) => s.kind === 'log').map((s) => s.id))
+    this.engine = options.parseWorkers
+      ? new WorkerEngine(engineOptions, sources.filter((s) => s.kind === 'log').map((s) => s.id), options.parseWorkers)
       : new InlineEngine(engineOptions, sources);
     this.slots = sources.map((source) => ({
       source,
@@ -203,6 +203,8 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
   private async checkLog(slot: Slot, source: LogSource, identity: FileIdentity | null): Promise<boolean> {
     const pos = slot.position;
     if (identity && pos?.file && sameIdentity(identity, pos.file) && identity.size === pos.offset) return false;
+    // A log that could not be opened (refused, not a regular file) counts once, retried when it changes.
+    if (identity && !pos?.file && !slot.status.up && sameIdentity(identity, slot.identity)) return false;
     if (!identity && !pos?.file) {
       const changed = slot.status.present;
       slot.status = { ...slot.status, present: false, up: false };
@@ -211,6 +213,7 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
     try {
       const poll = await this.engine.pollLog(source.id, identity);
       slot.position = poll.position;
+      slot.identity = null;
       if (poll.view !== undefined) slot.value = poll.view;
       if (poll.restarted) this.options.logger.info({ source: source.id }, 'log rotated, truncated or removed; reading it afresh');
       if (poll.bad > 0) this.options.logger.warn({ source: source.id, badLines: poll.bad }, 'skipped bad lines');
@@ -225,6 +228,7 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
     } catch (err) {
       const partial = (err as { partial?: { view?: unknown; bad: number } }).partial;
       slot.position = undefined;
+      slot.identity = identity;
       if (partial?.view !== undefined) slot.value = partial.view;
       slot.status = { ...slot.status, badLines: slot.status.badLines + (partial?.bad ?? 0) };
       return this.fail(slot, err, identity === null);

@@ -1,6 +1,5 @@
 import express, { type Request, type Response, type NextFunction, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Snapshot } from '../collector/snapshot.js';
@@ -8,6 +7,7 @@ import type { PrometheusProjection } from '../metrics/prometheus.js';
 import { wantsOpenMetrics } from '../metrics/prometheus.js';
 import type { ViewCache, ViewName } from '../views/cache.js';
 import { bearerAuth } from './auth.js';
+import { commonHeaders } from './headers.js';
 import type { SseHub } from './sse.js';
 
 export interface AppDeps {
@@ -23,7 +23,15 @@ export interface AppDeps {
 }
 
 const MAX_URL_LENGTH = 4096;
-const STREAM_PATH = '/api/metrics/stream';
+export const STREAM_PATH = '/api/metrics/stream';
+
+export const JSON_ROUTES: Record<string, ViewName> = {
+  '/api/metrics/tasks': 'tasks',
+  '/api/metrics/quality_gates': 'quality_gates',
+  '/api/metrics/resolution': 'resolution',
+  '/api/metrics/resources': 'resources',
+  '/api/metrics/usage': 'usage',
+};
 
 class HttpError extends Error {
   constructor(
@@ -42,14 +50,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  app.use((req, res, next) => {
-    if (req.originalUrl.length > MAX_URL_LENGTH) return next(new HttpError(414, 'URI too long'));
-    res.set('Cache-Control', 'no-store');
-    res.set('Access-Control-Allow-Origin', config.corsOrigin);
-    if (config.corsOrigin !== '*') res.vary('Origin');
+  const headers = commonHeaders(config);
+  app.use((_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
     next();
   });
-  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  // After the common headers, so a 414 carries them too.
+  app.use((req, _res, next) => next(req.originalUrl.length > MAX_URL_LENGTH ? new HttpError(414, 'URI too long') : undefined));
   app.options(/.*/, (_req, res) => {
     res.set({
       'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
@@ -102,11 +109,7 @@ export function createApp(deps: AppDeps): express.Express {
     const s = ready(res);
     if (s) res.type('application/json').send(deps.views.bytes(view, s));
   };
-  get(routes, '/api/metrics/tasks', json('tasks'));
-  get(routes, '/api/metrics/quality_gates', json('quality_gates'));
-  get(routes, '/api/metrics/resolution', json('resolution'));
-  get(routes, '/api/metrics/resources', json('resources'));
-  get(routes, '/api/metrics/usage', json('usage'));
+  for (const [path, view] of Object.entries(JSON_ROUTES)) get(routes, path, json(view));
 
   const csv = (view: ViewName, filename: string) => (_req: Request, res: Response) => {
     const s = ready(res);

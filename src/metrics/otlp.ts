@@ -1,12 +1,6 @@
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
-import { OTLPMetricExporter as OTLPHttpJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPMetricExporter as OTLPHttpProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config.js';
 import type { MetricInput } from './catalog.js';
-import { CatalogMetricProducer } from './otel.js';
 
 export interface OtlpSettings {
   protocol: 'http/protobuf' | 'http/json';
@@ -38,38 +32,14 @@ export function otlpSettings(env: NodeJS.ProcessEnv = process.env): OtlpSettings
   return { protocol, intervalMs, timeoutMs };
 }
 
-/** Sends OTel SDK diagnostics to our logger instead of the console. */
-function diagLogger(logger: Logger): DiagLogger {
-  return {
-    error: (msg, ...args) => logger.error({ otel: args.map(String) }, msg),
-    warn: (msg, ...args) => logger.warn({ otel: args.map(String) }, msg),
-    info: (msg) => logger.debug(msg),
-    debug: () => {},
-    verbose: () => {},
-  };
-}
-
 export interface OtlpPush {
   /** Pushes what is current now and stops (called on shutdown). */
   shutdown(): Promise<void>;
   forceFlush(): Promise<void>;
 }
 
-export function startOtlpPush(settings: OtlpSettings, input: () => MetricInput | undefined, logger: Logger): OtlpPush {
-  diag.setLogger(diagLogger(logger), DiagLogLevel.WARN);
-  const exporter: PushMetricExporter = settings.protocol === 'http/json' ? new OTLPHttpJsonExporter() : new OTLPHttpProtoExporter();
-  // service.name defaults to ours; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (envDetector) win.
-  const resource = resourceFromAttributes({ 'service.name': 'wvo-exporter' }).merge(detectResources({ detectors: [envDetector] }));
-  const reader = new PeriodicExportingMetricReader({
-    exporter,
-    exportIntervalMillis: settings.intervalMs,
-    exportTimeoutMillis: settings.timeoutMs,
-    metricProducers: [new CatalogMetricProducer(input)],
-  });
-  const provider = new MeterProvider({ resource, readers: [reader] });
-  logger.info({ protocol: settings.protocol, intervalMs: settings.intervalMs }, 'OTLP metric push enabled');
-  return {
-    shutdown: () => provider.shutdown(),
-    forceFlush: () => provider.forceFlush(),
-  };
+/** Loads the OTel SDK only when OTLP is on: unset, it costs neither start-up time nor memory. */
+export async function startOtlpPush(settings: OtlpSettings, input: () => MetricInput | undefined, logger: Logger): Promise<OtlpPush> {
+  const { startPush } = await import('./otlp-push.js');
+  return startPush(settings, input, logger);
 }

@@ -4,8 +4,11 @@ import { z } from 'zod';
 // so one NaN or string-typed count never blanks the rest of a file.
 const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
 
-/** A finite number ≥ 0 (counts, sizes, durations). */
-export const count = lenient(z.number().finite().nonnegative());
+/** Above this a count is not real data; the bound also keeps sums of counts finite. */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+
+/** A finite number 0..MAX_COUNT (counts, sizes, durations). */
+export const count = lenient(z.number().finite().nonnegative().max(MAX_COUNT));
 /** Any finite number. */
 export const num = lenient(z.number().finite());
 /** A percentage 0..100. */
@@ -28,6 +31,28 @@ export const timestamp = lenient(
   }),
 );
 export const stringList = lenient(z.array(z.unknown()).transform((a) => a.filter((x): x is string => typeof x === 'string')));
+
+const MAX_NESTING = 32;
+
+/** True when no path into value is deeper than max (iterative: the value may be 100k levels deep). */
+function nestedAtMost(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/**
+ * A free-form object passed through to the views: rejected when nested so deeply that
+ * JSON.stringify (recursive) would overflow the stack when serving it.
+ */
+export const plainRecord = z
+  .record(z.string(), z.unknown())
+  .refine((v) => nestedAtMost(v, MAX_NESTING), { message: 'nested too deeply' });
 
 /** A list whose bad elements are dropped one by one rather than rejecting the list. */
 export function listOf<T extends z.ZodType>(item: T) {
@@ -53,7 +78,7 @@ export const countRecord = z
   .transform((rec) => {
     const out: Record<string, number> = {};
     for (const [k, v] of Object.entries(rec ?? {})) {
-      if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[k] = v;
+      if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_COUNT) out[k] = v;
     }
     return out;
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, count, countRecord, id, listOf, str, stringList, timestamp } from './fields.js';
+import { bool, count, countRecord, id, listOf, plainRecord, str, stringList, timestamp } from './fields.js';
 import { parseJson, validate } from './parse.js';
 import { documentSource } from './source.js';
 
@@ -31,7 +31,7 @@ const schema = z.object({
     })
     .optional()
     .catch(undefined),
-  recentEvents: listOf(z.record(z.string(), z.unknown())),
+  recentEvents: listOf(plainRecord),
   recentlyClosed: listOf(closedLoop),
 });
 

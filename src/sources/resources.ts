@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, percent, timestamp } from './fields.js';
+import { count, percent, plainRecord, timestamp } from './fields.js';
 import { parseJson, validate } from './parse.js';
 import { documentSource } from './source.js';
 
@@ -11,7 +11,7 @@ const schema = z.object({
   claude_processes: count,
   node_processes: count,
   throttle_level: count,
-  throttle_params: z.record(z.string(), z.unknown()).optional().catch(undefined),
+  throttle_params: plainRecord.optional().catch(undefined),
 });
 
 export type Resources = z.output<typeof schema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, str, stringList } from './fields.js';
+import { id, listOf, str, stringList } from './fields.js';
 import { parseYaml, validate } from './parse.js';
 import { documentSource } from './source.js';
 
@@ -19,7 +19,7 @@ export function normaliseStatus(raw: unknown): TaskState {
 const rawTask = z.object({
   id: id,
   title: str,
-  status: z.unknown(),
+  status: z.unknown().optional(), // zod 4: a bare z.unknown() key is required
   domain: str,
   labels: stringList,
   epic_id: id,
@@ -28,20 +28,15 @@ const rawTask = z.object({
 const list = z.array(z.unknown()).optional().catch(undefined);
 const named = { id, title: str, name: str };
 
+// listOf: one malformed epic, milestone or set (e.g. a stray `-`) must not drop its siblings.
 const schema = z.object({
-  epics: z
-    .array(
-      z.object({
-        ...named,
-        milestones: z
-          .array(z.object({ ...named, tasks: list, sets: z.array(z.object({ ...named, tasks: list })).optional().catch(undefined) }))
-          .optional()
-          .catch(undefined),
-        tasks: list,
-      }),
-    )
-    .optional()
-    .catch(undefined),
+  epics: listOf(
+    z.object({
+      ...named,
+      milestones: listOf(z.object({ ...named, tasks: list, sets: listOf(z.object({ ...named, tasks: list })) })),
+      tasks: list,
+    }),
+  ),
   tasks: list,
 });
 

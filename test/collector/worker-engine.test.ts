@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 function start(root: string) {
-  collector = new Collector({ workspaceRoot: root, logger: silentLogger, maxLineBytes: 4096, pollIntervalMs: 3_600_000, watch: false, workers: true });
+  collector = new Collector({ workspaceRoot: root, logger: silentLogger, maxLineBytes: 4096, pollIntervalMs: 3_600_000, watch: false, parseWorkers: 2 });
   return collector;
 }
 

@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, copySampleWorkspace, request, startTestExporter } from '../support/server.js';
+
+const TOKEN = 'fast-path-token-0123456789';
+const VOLATILE = new Set(['date', 'connection', 'keep-alive', 'ratelimit', 'ratelimit-policy', 'transfer-encoding']);
+const stable = (headers: Record<string, unknown>) => Object.fromEntries(Object.entries(headers).filter(([k]) => !VOLATILE.has(k)));
+
+afterEach(cleanup);
+
+describe('fast path for hot routes', () => {
+  it('answers the JSON routes and /metrics with the same bytes and headers as express', async () => {
+    const workspace = await copySampleWorkspace();
+    // Rate limit off: the JSON routes take the fast path. On: express serves them (limits apply).
+    const fast = await startTestExporter({ workspace, config: { rateLimitPerMin: 0, token: TOKEN } });
+    const slow = await startTestExporter({ workspace, config: { rateLimitPerMin: 1000, token: TOKEN } });
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    for (const path of ['/api/metrics/tasks', '/api/metrics/quality_gates', '/api/metrics/resolution', '/api/metrics/resources', '/api/metrics/usage']) {
+      const [a, b] = await Promise.all([request(fast.url + path, { headers: auth }), request(slow.url + path, { headers: auth })]);
+      expect(a.status).toBe(200);
+      expect(a.body).toBe(b.body);
+      expect(stable(a.headers)).toEqual(stable(b.headers));
+      expect(b.headers['ratelimit-policy']).toBeDefined();
+      expect(a.headers['ratelimit-policy']).toBeUndefined();
+    }
+    const metrics = await request(fast.url + '/metrics', { headers: auth });
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(metrics.headers['x-content-type-options']).toBe('nosniff');
+    expect(metrics.headers['cache-control']).toBe('no-store');
+    expect(metrics.body).toContain('wvo_tasks{state="pending"}');
+    const om = await request(fast.url + '/metrics', { headers: { ...auth, accept: 'application/openmetrics-text; version=1.0.0' } });
+    expect(om.headers['content-type']).toMatch(/^application\/openmetrics-text/);
+    expect(om.body.endsWith('# EOF\n')).toBe(true);
+  });
+
+  it('leaves authentication failures, HEAD and other routes to express', async () => {
+    const fast = await startTestExporter({ workspace: await copySampleWorkspace(), config: { rateLimitPerMin: 0, token: TOKEN } });
+    const denied = await request(fast.url + '/api/metrics/tasks', { headers: { authorization: 'Bearer wrong-token-0000000000' } });
+    expect(denied.status).toBe(401);
+    expect(denied.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect((await request(fast.url + '/metrics')).status).toBe(401);
+    const head = await request(fast.url + '/api/metrics/tasks', { method: 'HEAD', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    expect(Number(head.headers['content-length'])).toBeGreaterThan(0);
+    expect((await request(fast.url + '/api/metrics/tasks?x=1', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
+  });
+});
