@@ -223,7 +223,7 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
         up: identity !== null,
         lastChangeMs: identity?.mtimeMs ?? slot.status.lastChangeMs,
         badLines: slot.status.badLines + poll.bad,
-        lastError: poll.bad > 0 ? `${poll.bad} bad line(s) skipped` : slot.status.lastError,
+        lastError: poll.bad > 0 ? `${poll.bad} bad line(s) skipped` : slot.status.up ? slot.status.lastError : undefined,
       };
     } catch (err) {
       const partial = (err as { partial?: { view?: unknown; bad: number } }).partial;

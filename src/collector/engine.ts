@@ -40,6 +40,10 @@ export class InlineEngine implements SourceEngine {
     for (const s of sources) this.byId.set(s.id, s);
   }
 
+  pathOf(id: string): string {
+    return this.byId.get(id)!.path;
+  }
+
   async loadDocument(id: string): Promise<{ value: unknown; identity: FileIdentity }> {
     const source = this.byId.get(id) as DocumentSource;
     const { text, identity } = await readDocument(this.options.workspaceRoot, source.path);

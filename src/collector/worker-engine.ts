@@ -3,8 +3,10 @@ import { InlineEngine, type EngineOptions, type LogPoll, type SourceEngine } fro
 import type { FileIdentity } from './files.js';
 import type { Request } from './worker.js';
 
-/** Documents smaller than this parse on the main thread: a round trip to a worker would cost more. */
+/** JSON documents smaller than this parse on the main thread: a round trip to a worker would cost more. */
 export const INLINE_DOCUMENT_BYTES = 256 * 1024;
+// YAML parses at a few MB/s: even a 150 KB roadmap would hold the event loop for ~100 ms.
+const isYaml = (path: string) => /\.ya?ml$/.test(path);
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -47,7 +49,7 @@ export class WorkerEngine implements SourceEngine {
   }
 
   async loadDocument(id: string, size: number): Promise<{ value: unknown; identity: FileIdentity }> {
-    if (size < INLINE_DOCUMENT_BYTES) return this.inline.loadDocument(id);
+    if (size < INLINE_DOCUMENT_BYTES && !isYaml(this.inline.pathOf(id))) return this.inline.loadDocument(id);
     const least = this.workers.reduce((best, w, i) => (w.inflight < this.workers[best]!.inflight ? i : best), 0);
     return this.call(least, 'loadDocument', [id]) as Promise<{ value: unknown; identity: FileIdentity }>;
   }

@@ -14,7 +14,7 @@ export function parseYaml(text: string): unknown {
   const body = stripBom(text);
   if (body.trim() === '') throw new Error('empty file');
   // maxAliasCount guards against alias bombs; uniqueKeys off because real writers repeat keys.
-  return parseYamlText(body, { maxAliasCount: 1000, uniqueKeys: false });
+  return parseYamlText(body, { maxAliasCount: 1000, uniqueKeys: false, logLevel: 'error' });
 }
 
 /** Validates a parsed document against its schema, throwing one readable line on failure. */

@@ -1,0 +1,81 @@
+import { promises as fs } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { Collector } from '../../src/collector/collector.js';
+import { silentLogger } from '../../src/logger.js';
+import { SOURCE_IDS, sources } from '../../src/sources/registry.js';
+import { makeWorkspace, type Workspace } from '../support/workspace.js';
+
+const SAMPLE = fileURLToPath(new URL('../../state/', import.meta.url));
+
+let ws: Workspace | undefined;
+let collector: Collector | undefined;
+afterEach(async () => {
+  await collector?.stop();
+  await ws?.cleanup();
+  collector = undefined;
+  ws = undefined;
+});
+
+const jsonLines = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('the bundled sample workspace', () => {
+  it('reads every source up, without bad lines, with the numbers the files hold', async () => {
+    ws = await makeWorkspace();
+    await fs.cp(SAMPLE, ws.path('state'), { recursive: true });
+    collector = new Collector({ workspaceRoot: ws.root, logger: silentLogger, maxLineBytes: 1 << 20, pollIntervalMs: 3_600_000, watch: false });
+    const s = await collector.refresh();
+
+    expect(SOURCE_IDS).toHaveLength(11);
+    for (const source of sources) {
+      expect(s.status[source.id], source.id).toMatchObject({ present: true, up: true, errors: 0, badLines: 0 });
+    }
+
+    // Independent counts straight from the files.
+    const read = (rel: string) => fs.readFile(ws!.path(rel), 'utf8');
+    const execLines = jsonLines(await read('state/telemetry/executions.jsonl'));
+    const summaries = execLines.filter((l) => l.type === 'execution_summary');
+    expect(s.data.executions.total).toBe(summaries.length);
+    expect(s.data.executions.total).toBeGreaterThan(0);
+    expect(s.data.executions.total).toBeLessThan(execLines.length); // other types are in the sample, and skipped
+
+    const decisions = jsonLines(await read('state/analytics/quality_gate_decisions.jsonl'));
+    const byDecision: Record<string, number> = {};
+    for (const d of decisions) byDecision[String(d.decision).toLowerCase()] = (byDecision[String(d.decision).toLowerCase()] ?? 0) + 1;
+    expect(s.data.quality_decisions.total).toBe(decisions.length);
+    expect(s.data.quality_decisions.decisions).toEqual(byDecision);
+
+    const orch = JSON.parse(await read('state/analytics/orchestration_metrics.json'));
+    expect(s.data.orchestration.totalDecisions).toBe(orch.totalDecisions);
+    expect(s.data.orchestration.historyEntries).toBe(orch.history.length);
+
+    const usageDoc = JSON.parse(await read('state/limits/usage_log.json'));
+    expect(s.data.usage.providers.map((p) => p.id)).toEqual(Object.keys(usageDoc.providers));
+
+    const capacity = JSON.parse(await read('state/analytics/provider_capacity_metrics.json'));
+    expect(s.data.provider_capacity.providers.map((p) => p.provider)).toEqual(capacity.providers.map((p: { provider: string }) => p.provider));
+
+    const doc = parseYaml(await read('state/roadmap.yaml'));
+    let taskCount = (doc.tasks ?? []).length;
+    for (const e of doc.epics ?? []) {
+      taskCount += (e.tasks ?? []).length;
+      for (const m of e.milestones ?? []) {
+        taskCount += (m.tasks ?? []).length;
+        for (const set of m.sets ?? []) taskCount += (set.tasks ?? []).length;
+      }
+    }
+    expect(s.data.roadmap.tasks).toHaveLength(taskCount);
+    expect(s.data.roadmap.rejectedTasks).toBe(0);
+
+    const health = JSON.parse(await read('state/analytics/autopilot_health_report.json'));
+    expect(s.data.health.lastCycle).toBe(health.lastCycle);
+    expect(s.data.health.latest?.timestamp).toBe(health.metricsHistory.at(-1).timestamp);
+    expect(s.data.metrics_summary.diskUsagePercent).toBe(JSON.parse(await read('state/telemetry/metrics_summary.json')).operations.latest_snapshot.diskUsage);
+    expect(s.data.mcp_pid.pid).toBe(Number((await read('state/.mcp.pid')).trim()));
+  });
+});
