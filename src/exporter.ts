@@ -35,6 +35,8 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     parseWorkers: config.parseWorkers,
   });
   const views = new ViewCache({ costPer1kTokens: config.costPer1kTokens });
+  let lastEvent: { id: number; data: string } | undefined;
+  let lastEventAt = 0;
   const sse = new SseHub({
     intervalMs: config.streamIntervalMs,
     heartbeatMs: config.sseHeartbeatMs,
@@ -42,7 +44,14 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     maxBufferedBytes: SSE_MAX_BUFFERED_BYTES,
     payload: () => {
       const s = collector.snapshot;
-      return s && { id: s.version, data: views.streamEvent(s) };
+      if (!s) return undefined;
+      // One event object per version and quarter second: a thousand clients connecting at once share it.
+      const now = Date.now();
+      if (lastEvent?.id !== s.version || now - lastEventAt >= 250) {
+        lastEvent = { id: s.version, data: views.streamEvent(s, new Date(now)) };
+        lastEventAt = now;
+      }
+      return lastEvent;
     },
   });
   collector.on('snapshot', () => sse.broadcast());

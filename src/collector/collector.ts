@@ -6,7 +6,7 @@ import { Histogram, type HistogramData } from '../sources/aggregate.js';
 import { sources as allSources, type AnySource, type SourceId, type SourceValues } from '../sources/registry.js';
 import type { DocumentSource, LogSource } from '../sources/source.js';
 import { InlineEngine, type SourceEngine } from './engine.js';
-import { sameIdentity, statFile, type FileIdentity } from './files.js';
+import { sameIdentity, statFile, statFileSync, type FileIdentity } from './files.js';
 import type { Snapshot, SourceStatus } from './snapshot.js';
 import { WorkerEngine } from './worker-engine.js';
 
@@ -163,7 +163,7 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
   private async check(slot: Slot): Promise<boolean> {
     let identity: FileIdentity | null;
     try {
-      identity = await statFile(this.abs(slot.source.path));
+      identity = statFileSync(this.abs(slot.source.path));
     } catch (err) {
       // A persistent stat failure (e.g. EACCES on the directory) counts once, not every cycle.
       if (!slot.status.up && slot.status.lastError === (err as Error).message) return false;

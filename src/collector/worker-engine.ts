@@ -13,12 +13,16 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+// A small young generation: parsing allocates short-lived garbage fast, and the default
+// semi-spaces would add tens of MB of RSS per worker without making the cold start faster.
+const LIMITS = { maxYoungGenerationSizeMb: 2 };
+
 function spawn(options: EngineOptions): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
   return fromSource
-    ? new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { ...options, entry: entry.href } })
-    : new Worker(entry, { workerData: options });
+    ? new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { ...options, entry: entry.href }, resourceLimits: LIMITS })
+    : new Worker(entry, { workerData: options, resourceLimits: LIMITS });
 }
 
 /**
@@ -50,7 +54,8 @@ export class WorkerEngine implements SourceEngine {
 
   async loadDocument(id: string, size: number): Promise<{ value: unknown; identity: FileIdentity }> {
     if (size < INLINE_DOCUMENT_BYTES && !isYaml(this.inline.pathOf(id))) return this.inline.loadDocument(id);
-    const least = this.workers.reduce((best, w, i) => (w.inflight < this.workers[best]!.inflight ? i : best), 0);
+    // Ties go to the last worker: the first holds the busiest log (the registry lists it first).
+    const least = this.workers.reduce((best, w, i) => (w.inflight <= this.workers[best]!.inflight ? i : best), 0);
     return this.call(least, 'loadDocument', [id]) as Promise<{ value: unknown; identity: FileIdentity }>;
   }
 

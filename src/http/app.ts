@@ -123,7 +123,10 @@ export function createApp(deps: AppDeps): express.Express {
   get(routes, '/api/metrics/export/resolution', csv('resolution_csv', 'resolution.csv'));
 
   get(routes, STREAM_PATH, (req, res) => {
-    if (ready(res)) deps.sse.connect(req, res);
+    if (!ready(res)) return;
+    // HEAD gets the stream's headers only: a stream opened for it would never end nor free its slot.
+    if (req.method === 'HEAD') return void res.status(200).type('text/event-stream; charset=utf-8').end();
+    deps.sse.connect(req, res);
   });
 
   app.use(routes);

@@ -19,6 +19,8 @@ export class SseHub {
   private interval: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   readonly counters = { events: 0, dropped: 0, rejected: 0 };
+  /** The bytes of the last payload object, so clients connecting together share one buffer. */
+  private last: { payload: object; bytes: Buffer } | undefined;
 
   constructor(private readonly options: SseOptions) {}
 
@@ -67,7 +69,8 @@ export class SseHub {
 
   private event(): Buffer | undefined {
     const p = this.options.payload();
-    return p && Buffer.from(`id: ${p.id}\nevent: metrics\ndata: ${p.data}\n\n`);
+    if (p && p !== this.last?.payload) this.last = { payload: p, bytes: Buffer.from(`id: ${p.id}\nevent: metrics\ndata: ${p.data}\n\n`) };
+    return p && this.last!.bytes;
   }
 
   private write(res: Response, chunk: Buffer | string): void {

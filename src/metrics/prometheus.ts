@@ -57,15 +57,17 @@ export interface RenderedMetrics {
  * The Prometheus projection: one registry per exposition format (prom-client renames counters
  * in place for OpenMetrics, so the two cannot share metric objects), each with the default
  * process metrics. A rendering is reused while the snapshot version is unchanged, for at most
- * `maxAgeMs` so the process metrics stay current.
+ * `maxAgeMs` so the process metrics stay current; and whatever the version, renders are at
+ * least `minIntervalMs` apart, so a burst of file changes cannot turn into a render per request.
  */
 export class PrometheusProjection {
   private readonly registries: Record<'text' | 'openmetrics', Registry>;
-  private cache = new Map<string, { at: number; rendered: Promise<RenderedMetrics> }>();
+  private readonly cache = new Map<'text' | 'openmetrics', { version: number; at: number; rendered: Promise<RenderedMetrics> }>();
 
   constructor(
     private readonly input: () => MetricInput,
     private readonly maxAgeMs = 1000,
+    private readonly minIntervalMs = 250,
     catalog: readonly MetricDef[] = defaultCatalog,
   ) {
     const text = new Registry();
@@ -85,15 +87,14 @@ export class PrometheusProjection {
 
   render(openMetrics: boolean): Promise<RenderedMetrics> {
     const format = openMetrics ? 'openmetrics' : 'text';
-    const key = `${format}:${this.input().snapshot.version}`;
+    const version = this.input().snapshot.version;
     const now = Date.now();
-    const hit = this.cache.get(key);
-    if (hit && now - hit.at < this.maxAgeMs) return hit.rendered;
+    const hit = this.cache.get(format);
+    if (hit && (now - hit.at < this.minIntervalMs || (hit.version === version && now - hit.at < this.maxAgeMs))) return hit.rendered;
     const registry = this.registries[format];
     const rendered = registry.metrics().then((text) => ({ contentType: registry.contentType, body: Buffer.from(text) }));
-    rendered.catch(() => this.cache.delete(key));
-    this.cache = new Map([...this.cache].filter(([k]) => !k.startsWith(`${format}:`)));
-    this.cache.set(key, { at: now, rendered });
+    rendered.catch(() => this.cache.delete(format));
+    this.cache.set(format, { version, at: now, rendered });
     return rendered;
   }
 }

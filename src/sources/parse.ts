@@ -1,4 +1,4 @@
-import { parse as parseYamlText } from 'yaml';
+import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { describeZodError } from './source.js';
 
@@ -10,11 +10,16 @@ export function parseJson(text: string): unknown {
   return JSON.parse(body);
 }
 
+// Loaded on first use: with parse workers on, the main thread never parses YAML and need not
+// carry the parser's memory.
+let yaml: typeof import('yaml') | undefined;
+
 export function parseYaml(text: string): unknown {
+  yaml ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const body = stripBom(text);
   if (body.trim() === '') throw new Error('empty file');
   // maxAliasCount guards against alias bombs; uniqueKeys off because real writers repeat keys.
-  return parseYamlText(body, { maxAliasCount: 1000, uniqueKeys: false, logLevel: 'error' });
+  return yaml.parse(body, { maxAliasCount: 1000, uniqueKeys: false, logLevel: 'error' });
 }
 
 /** Validates a parsed document against its schema, throwing one readable line on failure. */

@@ -250,9 +250,11 @@ export interface ParsedExposition {
 }
 
 function parseValue(raw: string): number {
-  if (raw === '+Inf' || raw === 'Inf') return Infinity;
-  if (raw === '-Inf') return -Infinity;
-  if (raw === 'NaN') return NaN;
+  // Prometheus parses floats case-insensitively (prom-client writes "Nan", e.g. for an idle event-loop lag).
+  const lower = raw.toLowerCase();
+  if (lower === '+inf' || lower === 'inf') return Infinity;
+  if (lower === '-inf') return -Infinity;
+  if (lower === 'nan') return NaN;
   const n = Number(raw);
   if (raw === '' || Number.isNaN(n)) throw new Error(`not a sample value: ${JSON.stringify(raw)}`);
   return n;
