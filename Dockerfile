@@ -53,4 +53,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "/app/healthcheck.cjs"]
 
 # exec form: node is PID 1 and receives SIGTERM/SIGINT for a clean shutdown
-CMD ["node", "dist/cli.js"]
+# The same node flags as `npm start` (see README, Performance).
+CMD ["node", "--max-semi-space-size=1", "dist/cli.js"]

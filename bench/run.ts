@@ -257,8 +257,14 @@ interface Exporter {
   output: () => string;
 }
 
+/** The node flags `npm start` uses, so the exporter runs exactly as a user starts it. */
+function startFlags(): string[] {
+  const start: string = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).scripts.start;
+  return start.split(/\s+/).filter((w) => w.startsWith('--'));
+}
+
 function startExporter(root: string, port: number): Exporter {
-  const extra = process.env.BENCH_EXPORTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const extra = [...startFlags(), ...(process.env.BENCH_EXPORTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const proc = track(
     spawn(process.execPath, [...extra, path.join(REPO, 'dist/cli.js')], {
       env: { ...process.env, WVO_WORKSPACE_ROOT: root, WVO_OBSERVABILITY_PORT: String(port), WVO_RATE_LIMIT_PER_MIN: '0', LOG_LEVEL: 'warn' },
