@@ -77,7 +77,8 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
   const fast = createFastPath(deps);
 
   const server = http.createServer(
-    { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    // connectionsCheckingInterval: how often the two timeouts are enforced (default every 30 s).
+    { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 },
     (req, res) => fast(req, res) || app(req, res),
   );
   await new Promise<void>((resolve, reject) => {

@@ -149,7 +149,13 @@ export const catalog: readonly MetricDef[] = [
     return out;
   }),
   counter('wvo_consensus_decisions_total', 'Orchestrator consensus decisions by type.', '{decision}', ['type'], ({ snapshot: s }) =>
-    per(Object.entries(s.data.orchestration.byType).slice(0, 50), 'type', (v) => v).map((x) => ({ ...x, labels: { type: labelValue(x.labels.type) } })),
+    per(
+      Object.entries(s.data.orchestration.byType)
+        .slice(0, 50)
+        .map(([type, n]) => [labelValue(type), n] as [string, number]),
+      'type',
+      (v) => v,
+    ),
   ),
   gauge('wvo_consensus_quorum_ratio', 'Share of recent consensus decisions that satisfied quorum.', '1', [], ({ snapshot: s }) =>
     one(s.data.orchestration.historyEntries > 0 ? consensusReachRate(s) : undefined),
