@@ -159,7 +159,8 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/WVO_OBSERVABILITY_HOST=0\.0\.0\.0/);
     expect(dockerfile).toMatch(/^EXPOSE 3030$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*CMD \["node"/m);
-    expect(dockerfile).toMatch(/^CMD \["node", ?"dist\/cli\.js"\]$/m);
+    // The same node flags as `npm start`.
+    expect(dockerfile).toMatch(/^CMD \["node", ?"--max-semi-space-size=1", ?"dist\/cli\.js"\]$/m);
   });
 
   it('only sends what it copies to the build context', () => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateWorkspace } from '../../bench/workspace.js';
 import { dashboardQueries } from '../support/dashboards.js';
 import { freePort, run, startChild, stopChild, waitFor } from '../support/process.js';
 import { substituteGrafanaVariables } from '../support/promql.js';
@@ -31,9 +32,12 @@ beforeAll(async () => {
   expect(run('prometheus', ['--version']).status, 'Debian prometheus must be installed (apt-get install -y prometheus)').toBe(0);
   expect(run('npm', ['run', 'build'], { cwd: REPO }).status).toBe(0);
   tmp = mkdtempSync(path.join(os.tmpdir(), 'wvo-e2e-'));
-  // A workspace this exporter has never seen: the sample copied elsewhere.
+  // A workspace this exporter has never seen: generated afresh with a random seed (other ids,
+  // epics, counts and values than the bundled sample).
   const workspace = path.join(tmp, 'workspace');
-  cpSync(path.join(REPO, 'state'), path.join(workspace, 'state'), { recursive: true });
+  const seed = Math.floor(Math.random() * 1e9);
+  await generateWorkspace(workspace, { roadmap: [4, 3, 8, 6], decisions: { lines: 2000 }, executionSummaries: 2000 }, seed);
+  console.log(`e2e workspace seed ${seed}`);
 
   exporterPort = await freePort();
   const exporter = startChild(process.execPath, ['dist/cli.js'], {
