@@ -89,7 +89,9 @@ describe('bounded memory', () => {
     expect(snap.status.executions.badLines).toBe(0);
     // Buffers in use stay around one 64 KiB chunk, far from the file's 20 MB; the process does not grow by the file's size.
     expect(s.peak.arrayBuffers - before.arrayBuffers).toBeLessThan(4 * MB);
-    expect(s.peak.rss - before.rss).toBeLessThan(bytes);
+    // RSS also carries the young generation's garbage (up to ~16 MB here, whatever the file size);
+    // holding the file's text, let alone its parsed lines, would add several times the file.
+    expect(s.peak.rss - before.rss).toBeLessThan(bytes + 16 * MB);
   });
 
   it('skips a 100 MB line without a newline, written in chunks, with bounded memory, counting it once', async () => {
