@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from './sources/mcp-pid.js';
 
 /** Relative location of the resolution document inside a workspace. */
 export const RESOLUTION_METRICS_RELATIVE_PATH = 'state/analytics/resolution_metrics.json';
@@ -415,14 +416,6 @@ function optionalTimestamp(value: TimestampInput | undefined): number | undefine
   return value === undefined ? undefined : toEpochMs(value);
 }
 
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function fsyncDirectory(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;

@@ -5,7 +5,8 @@ export interface McpPid {
   alive: boolean;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 probes without signalling). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -24,11 +25,11 @@ export const mcpPid = documentSource({
     if (!/^\d{1,10}$/.test(trimmed)) throw new Error(`not a process id: ${JSON.stringify(trimmed.slice(0, 40))}`);
     const pid = Number(trimmed);
     if (pid < 1 || pid > 4_194_304) throw new Error(`process id out of range: ${pid}`);
-    return { pid, alive: isAlive(pid) };
+    return { pid, alive: isProcessAlive(pid) };
   },
   recheck(value): McpPid {
     if (value.pid === undefined) return value;
-    const alive = isAlive(value.pid);
+    const alive = isProcessAlive(value.pid);
     return alive === value.alive ? value : { pid: value.pid, alive };
   },
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bool, count, countRecord, id, listOf, plainRecord, str, stringList, timestamp } from './fields.js';
 import { parseJson, validate } from './parse.js';
+import type { ResolutionStats } from '../resolution-store.js';
 import { documentSource } from './source.js';
 
 const activeLoop = z.object({
@@ -41,14 +42,8 @@ export type ClosedLoop = z.output<typeof closedLoop>;
 export interface Resolution {
   updatedAt?: number;
   activeLoops: ActiveLoop[];
-  stats: {
-    totalLoops: number;
-    closedLoops: number;
-    closedWithin3: number;
-    infiniteLoopCount: number;
-    incidentCount: number;
-    attemptHistogram: Record<string, number>;
-  };
+  /** The same stats the ResolutionMetricsStore writes. */
+  stats: ResolutionStats;
   recentEvents: Record<string, unknown>[];
   recentlyClosed: ClosedLoop[];
 }
