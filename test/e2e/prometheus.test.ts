@@ -35,9 +35,9 @@ beforeAll(async () => {
   // A workspace this exporter has never seen: generated afresh with a random seed (other ids,
   // epics, counts and values than the bundled sample).
   const workspace = path.join(tmp, 'workspace');
-  const seed = Math.floor(Math.random() * 1e9);
+  const seed = Number(process.env.E2E_SEED) || Math.floor(Math.random() * 1e9);
   await generateWorkspace(workspace, { roadmap: [4, 3, 8, 6], decisions: { lines: 2000 }, executionSummaries: 2000 }, seed);
-  console.log(`e2e workspace seed ${seed}`);
+  console.log(`e2e workspace seed ${seed} (rerun with E2E_SEED=${seed})`);
 
   exporterPort = await freePort();
   const exporter = startChild(process.execPath, ['dist/cli.js'], {
