@@ -1,7 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Collector, type CollectorOptions } from '../../src/collector/collector.js';
 import { MAX_DOCUMENT_BYTES } from '../../src/collector/files.js';
@@ -115,7 +117,19 @@ describe('hostile workspaces', () => {
 
   it('keeps the last good value when permission is denied', async (ctx) => {
     if (process.getuid?.() === 0) {
-      ctx.skip('running as root: root bypasses permission bits, so chmod 000 cannot deny the read (FIFO, directory and dangling-symlink tests cover the failure paths)');
+      // Root ignores permission bits: run the same scenario as the unprivileged user `nobody`.
+      const fixture = fileURLToPath(new URL('../fixtures/permission-denied.ts', import.meta.url));
+      const asNobody = (args: string[]) =>
+        spawnSync(process.execPath, args, { cwd: fileURLToPath(new URL('../..', import.meta.url)), uid: 65534, gid: 65534, env: { ...process.env, HOME: os.tmpdir() }, encoding: 'utf8' });
+      const probe = asNobody(['-e', `require('fs').accessSync(${JSON.stringify(fixture)})`]);
+      if (probe.status !== 0) ctx.skip('the checkout is not readable by the user nobody, so the scenario cannot run unprivileged here');
+      const child = asNobody(['--import', 'tsx', fixture]);
+      expect(child.status, child.stderr).toBe(0);
+      const r = JSON.parse(child.stdout);
+      expect(r.uid).toBe(65534);
+      expect(r).toMatchObject({ kept: true, lastCycle: 9, status: { up: false, errors: 1 } });
+      expect(r.status.lastError).toMatch(/EACCES|permission/i);
+      return;
     }
     ws = await makeWorkspace();
     const c = await start();
