@@ -27,9 +27,13 @@ vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 const OPENMETRICS_ACCEPT = 'application/openmetrics-text; version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 const PROMTOOL = process.env.PROMTOOL ?? '/usr/bin/promtool';
 
+const promtoolBin = existsSync(PROMTOOL) ? PROMTOOL : 'promtool';
+// A fresh machine may lack Debian's prometheus package: the promtool checks then skip, visibly.
+// Under CI (which installs it) a missing promtool is a failure, not a skip.
+const noPromtool = !process.env.CI && spawnSync(promtoolBin, ['--version']).status !== 0;
+
 function promtool(body: string): { status: number | null; output: string } {
-  const bin = existsSync(PROMTOOL) ? PROMTOOL : 'promtool';
-  const r = spawnSync(bin, ['check', 'metrics'], { input: body, encoding: 'utf8' });
+  const r = spawnSync(promtoolBin, ['check', 'metrics'], { input: body, encoding: 'utf8' });
   if (r.error) {
     throw new Error(`promtool is required for this test and could not run (${r.error.message}); install it (apt-get install -y prometheus) or set PROMTOOL`);
   }
@@ -113,14 +117,14 @@ describe('the sample workspace', () => {
     expect(samples.some((s) => s.name === 'process_cpu_seconds_total')).toBe(true);
   });
 
-  it('is clean under promtool check metrics (text format)', async () => {
+  it.skipIf(noPromtool)('is clean under promtool check metrics (text format)', async () => {
     const { body } = await fetchMetrics(sample.url);
     const r = promtool(body);
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
   });
 
-  it('is clean under promtool check metrics (OpenMetrics), apart from promtool reading counters as text', async () => {
+  it.skipIf(noPromtool)('is clean under promtool check metrics (OpenMetrics), apart from promtool reading counters as text', async () => {
     const { body } = await fetchMetrics(sample.url, OPENMETRICS_ACCEPT);
     const r = promtool(body);
     // promtool's linter parses the Prometheus text format only: an OpenMetrics counter family
