@@ -32,8 +32,12 @@ function promValues(def: MetricDef, input: MetricInput, name: string): PromValue
   return values;
 }
 
+const nextLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Catalog metrics rendered per event-loop turn, so a render never holds the loop for long. */
+const METRICS_PER_TURN = 4;
+
 /** A prom-client metric whose values are read from the catalog at scrape time: nothing is mutated. */
-function catalogMetric(def: MetricDef, input: () => MetricInput, openMetrics: boolean) {
+function catalogMetric(def: MetricDef, input: () => MetricInput, openMetrics: boolean, index: number) {
   // OpenMetrics names a counter family without _total and prom-client appends it to samples.
   const name = openMetrics && def.type === 'counter' ? def.name.replace(/_total$/, '') : def.name;
   return {
@@ -41,7 +45,11 @@ function catalogMetric(def: MetricDef, input: () => MetricInput, openMetrics: bo
     help: def.help,
     type: def.type,
     aggregator: 'sum' as const,
-    get: async () => ({ name, help: def.help, type: def.type, aggregator: 'sum', values: promValues(def, input(), name) }),
+    get: async () => {
+      // prom-client starts every metric at once; waiting index/N turns spreads the work out.
+      for (let turn = 0; turn < Math.floor(index / METRICS_PER_TURN); turn++) await nextLoopTurn();
+      return { name, help: def.help, type: def.type, aggregator: 'sum', values: promValues(def, input(), name) };
+    },
     reset() {},
   };
 }
@@ -62,7 +70,10 @@ export interface RenderedMetrics {
  */
 export class PrometheusProjection {
   private readonly registries: Record<'text' | 'openmetrics', Registry>;
-  private readonly cache = new Map<'text' | 'openmetrics', { version: number; at: number; rendered: Promise<RenderedMetrics> }>();
+  private readonly state = new Map<
+    'text' | 'openmetrics',
+    { done?: { rendered: RenderedMetrics; version: number; at: number }; pending?: Promise<RenderedMetrics> }
+  >();
 
   constructor(
     private readonly input: () => MetricInput,
@@ -77,7 +88,7 @@ export class PrometheusProjection {
       [text, false],
       [om, true],
     ] as const) {
-      for (const def of catalog) registry.registerMetric(catalogMetric(def, input, openMetrics) as never);
+      catalog.forEach((def, i) => registry.registerMetric(catalogMetric(def, input, openMetrics, i) as never));
       collectDefaultMetrics({ register: registry });
       // Gauges named *_total break the naming guide (promtool flags them); the per-type gauges stay.
       for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(name);
@@ -85,17 +96,35 @@ export class PrometheusProjection {
     this.registries = { text, openmetrics: om };
   }
 
+  /**
+   * The current rendering. While a newer one is being made, a complete one younger than
+   * `maxAgeMs` is served instead of waiting (under load, requests never queue behind a render);
+   * an older one is not, so a scrape every 15 s always gets a fresh rendering.
+   */
   render(openMetrics: boolean): Promise<RenderedMetrics> {
     const format = openMetrics ? 'openmetrics' : 'text';
     const version = this.input().snapshot.version;
     const now = Date.now();
-    const hit = this.cache.get(format);
-    if (hit && (now - hit.at < this.minIntervalMs || (hit.version === version && now - hit.at < this.maxAgeMs))) return hit.rendered;
-    const registry = this.registries[format];
-    const rendered = registry.metrics().then((text) => ({ contentType: registry.contentType, body: Buffer.from(text) }));
-    rendered.catch(() => this.cache.delete(format));
-    this.cache.set(format, { version, at: now, rendered });
-    return rendered;
+    let state = this.state.get(format);
+    if (!state) this.state.set(format, (state = {}));
+    const done = state.done;
+    if (done && (now - done.at < this.minIntervalMs || (done.version === version && now - done.at < this.maxAgeMs))) {
+      return Promise.resolve(done.rendered);
+    }
+    let pending = state.pending;
+    if (!pending) {
+      const registry = this.registries[format];
+      const s = state;
+      pending = s.pending = registry
+        .metrics()
+        .then((text) => {
+          const rendered = { contentType: registry.contentType, body: Buffer.from(text) };
+          s.done = { rendered, version, at: now };
+          return rendered;
+        })
+        .finally(() => (s.pending = undefined));
+    }
+    return done && now - done.at < this.maxAgeMs ? Promise.resolve(done.rendered) : pending;
   }
 }
 

@@ -160,7 +160,7 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^EXPOSE 3030$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*CMD \["node"/m);
     // The same node flags as `npm start`.
-    expect(dockerfile).toMatch(/^CMD \["node", ?"--max-semi-space-size=1", ?"dist\/cli\.js"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", ?"--max-semi-space-size=1", ?"--heap-growing-percent=20", ?"dist\/cli\.js"\]$/m);
   });
 
   it('only sends what it copies to the build context', () => {
