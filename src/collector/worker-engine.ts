@@ -4,7 +4,9 @@ import type { FileIdentity } from './files.js';
 import type { Request } from './worker.js';
 
 /** JSON documents smaller than this parse on the main thread: a round trip to a worker would cost more. */
-export const INLINE_DOCUMENT_BYTES = 256 * 1024;
+export const INLINE_DOCUMENT_BYTES = 16 * 1024;
+/** Up to this size a JSON document parses on the main thread when no worker is idle, rather than queue behind a log. */
+export const BUSY_INLINE_DOCUMENT_BYTES = 256 * 1024;
 // YAML parses at a few MB/s: even a 150 KB roadmap would hold the event loop for ~100 ms.
 const isYaml = (path: string) => /\.ya?ml$/.test(path);
 
@@ -53,10 +55,13 @@ export class WorkerEngine implements SourceEngine {
   }
 
   async loadDocument(id: string, size: number): Promise<{ value: unknown; identity: FileIdentity }> {
-    if (size < INLINE_DOCUMENT_BYTES && !isYaml(this.inline.pathOf(id))) return this.inline.loadDocument(id);
-    // Ties go to the last worker: the first holds the busiest log (the registry lists it first).
-    const least = this.workers.reduce((best, w, i) => (w.inflight <= this.workers[best]!.inflight ? i : best), 0);
-    return this.call(least, 'loadDocument', [id]) as Promise<{ value: unknown; identity: FileIdentity }>;
+    const yaml = isYaml(this.inline.pathOf(id));
+    const idle = this.workers.findIndex((w) => w.inflight === 0);
+    if (!yaml && (size < INLINE_DOCUMENT_BYTES || (idle === -1 && size < BUSY_INLINE_DOCUMENT_BYTES))) return this.inline.loadDocument(id);
+    // Otherwise an idle worker, else the least busy; ties go to the last worker, as the first holds
+    // the busiest log (the registry lists it first).
+    const target = idle !== -1 ? idle : this.workers.reduce((best, w, i) => (w.inflight <= this.workers[best]!.inflight ? i : best), 0);
+    return this.call(target, 'loadDocument', [id]) as Promise<{ value: unknown; identity: FileIdentity }>;
   }
 
   pollLog(id: string, current: FileIdentity | null): Promise<LogPoll> {
