@@ -1,5 +1,5 @@
 import type { promises as fs } from 'node:fs';
-import { openInside, sameFile, statFile, type FileIdentity } from './files.js';
+import { openInside, sameFile, type FileIdentity } from './files.js';
 
 export const CHUNK_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
