@@ -138,6 +138,11 @@ describe('alerting rules', () => {
     },
   );
 
+  it.each(alertNames)('%s has its runbook section in the README', (name) => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(`### runbook-${name.toLowerCase()}\n**Meaning:**`);
+  });
+
   it('give tiers of one alert distinct severities', () => {
     for (const name of alertNames) {
       const severities = alertRules.filter((r) => r.rule.alert === name).map((r) => r.rule.labels?.severity);
