@@ -2,6 +2,9 @@
 import type { PanelSpec, RowSpec } from '../builder.js';
 import { orZero } from '../promql.js';
 
+/** Executions per autopilot and model, optionally narrowed by one more matcher. */
+const byModel = (matcher?: string) => `sum by (instance, model) (wvo_executions_total{agent_type=~"$agent_type"${matcher ? `, ${matcher}` : ''}})`;
+
 const EXECUTIONS_CSV = { title: 'Executions by agent type and model (CSV)', url: '${exporter_url}/api/metrics/export/executions' };
 
 export const executionsByModel: RowSpec = {
@@ -25,8 +28,9 @@ export const executionsByModel: RowSpec = {
       h: 8,
       unit: 'count',
       queries: [
-        { expr: 'sum by (instance, model) (wvo_executions_total{agent_type=~"$agent_type"})', table: true },
-        { expr: `${orZero('sum by (instance, model) (wvo_executions_total{agent_type=~"$agent_type", status="failure"})')} / on(instance, model) (sum by (instance, model) (wvo_executions_total{agent_type=~"$agent_type"}) > 0)`, table: true },
+        { expr: byModel(), table: true },
+        // A model without failures gets 0 (the zero comes from its own total, so it keeps the model label).
+        { expr: `(${byModel('status="failure"')} or 0 * ${byModel()}) / (${byModel()} > 0)`, table: true },
         { expr: 'sum by (instance, model) (wvo_execution_cost_usd_total{agent_type=~"$agent_type"})', table: true },
         { expr: 'sum by (instance, model) (wvo_execution_tokens_total{agent_type=~"$agent_type"})', table: true },
       ],
