@@ -44,6 +44,10 @@ export const THRESHOLDS = {
   usage85: steps(['green'], ['orange', 0.85], ['red', 0.95]),
   /** Ratios where high is bad. */
   failure: steps(['green'], ['orange', 0.1], ['red', 0.2]),
+  failureShare: steps(['green'], ['orange', 0.2], ['red', 0.5]),
+  rejectionShare: steps(['green'], ['orange', 0.3], ['red', 0.5]),
+  /** Resolution attempts: 3 is worth a look, past 5 the loop is infinite. */
+  attempts: steps(['green'], ['orange', 3], ['red', 6]),
   retry: steps(['green'], ['orange', 0.25], ['red', 0.5]),
   /** Dashed target lines on time series (transparent base). */
   line95: steps(['transparent'], ['red', 0.95]),
@@ -112,3 +116,7 @@ export const TYPE_DEFAULTS: Record<string, { options: object; defaults: object }
     defaults: { color: { mode: 'palette-classic' } },
   },
 };
+
+/** Field-override properties naming a unit or a threshold set (table columns, second axes). */
+export const unitOf = (unit: Unit) => ({ id: 'unit', value: UNITS[unit] });
+export const thresholdsOf = (name: Thresholds) => ({ id: 'thresholds', value: { mode: 'absolute', steps: THRESHOLDS[name] } });

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderedDashboards } from '../../grafana/src/index.js';
+import { THRESHOLDS, UNITS } from '../../grafana/src/style.js';
 import { DASHBOARDS_DIR, dashboardFiles, flattenPanels, loadDashboards, type GrafanaPanel } from '../support/dashboards.js';
 import { promqlStructure } from '../support/promql.js';
 
@@ -76,6 +77,23 @@ describe.each(dashboards.map((d) => [d.json.uid as string, d] as const))('%s is 
       const uid = (ds as { uid?: string }).uid;
       if ((ds as { type?: string }).type === 'grafana') expect(uid).toBe('-- Grafana --');
       else expect(ds, JSON.stringify(ds)).toEqual({ type: 'prometheus', uid: '${datasource}' });
+    }
+  });
+
+  it('takes every unit and threshold set from grafana/src/style.ts (one place)', () => {
+    const units = new Set<unknown>(Object.values(UNITS));
+    const sets = Object.values(THRESHOLDS).map((steps) => JSON.stringify(steps));
+    for (const p of flattenPanels(json.panels as GrafanaPanel[])) {
+      const fieldConfig = p.fieldConfig as { defaults?: { unit?: string; thresholds?: { steps: unknown } }; overrides?: { properties: { id: string; value: unknown }[] }[] } | undefined;
+      const found = [
+        ...(fieldConfig?.defaults?.unit ? [{ id: 'unit', value: fieldConfig.defaults.unit }] : []),
+        ...(fieldConfig?.defaults?.thresholds ? [{ id: 'thresholds', value: fieldConfig.defaults.thresholds }] : []),
+        ...(fieldConfig?.overrides ?? []).flatMap((o) => o.properties),
+      ];
+      for (const { id, value } of found) {
+        if (id === 'unit') expect(units.has(value), `${uid} › ${p.title}: unit ${String(value)}`).toBe(true);
+        if (id === 'thresholds') expect(sets, `${uid} › ${p.title}: thresholds`).toContain(JSON.stringify((value as { steps: unknown }).steps));
+      }
     }
   });
 

@@ -1,4 +1,5 @@
 import { dashboard } from '../builder.js';
+import { thresholdsOf, unitOf } from '../style.js';
 
 export default dashboard({
   uid: 'wvo-exporter',
@@ -129,7 +130,7 @@ export default dashboard({
                   ],
                 },
                 { id: 'custom.cellOptions', value: { type: 'color-background' } },
-                { id: 'unit', value: 'none' },
+                unitOf('none'),
               ],
             },
             {
@@ -145,18 +146,15 @@ export default dashboard({
                   ],
                 },
                 { id: 'custom.cellOptions', value: { type: 'color-background' } },
-                { id: 'unit', value: 'none' },
+                unitOf('none'),
               ],
             },
-            { matcher: { id: 'byName', options: 'age' }, properties: [{ id: 'unit', value: 's' }] },
+            { matcher: { id: 'byName', options: 'age' }, properties: [unitOf('seconds')] },
             {
               matcher: { id: 'byName', options: 'errors' },
               properties: [
                 { id: 'custom.cellOptions', value: { type: 'color-text' } },
-                {
-                  id: 'thresholds',
-                  value: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'red', value: 1 }] },
-                },
+                thresholdsOf('anyIsBad'),
                 { id: 'decimals', value: 0 },
               ],
             },
@@ -164,10 +162,7 @@ export default dashboard({
               matcher: { id: 'byName', options: 'bad lines' },
               properties: [
                 { id: 'custom.cellOptions', value: { type: 'color-text' } },
-                {
-                  id: 'thresholds',
-                  value: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'red', value: 1 }] },
-                },
+                thresholdsOf('anyIsBad'),
                 { id: 'decimals', value: 0 },
               ],
             },
@@ -288,7 +283,7 @@ export default dashboard({
           overrides: [
             {
               matcher: { id: 'byName', options: 'mean duration' },
-              properties: [{ id: 'unit', value: 's' }, { id: 'custom.axisPlacement', value: 'right' }],
+              properties: [unitOf('seconds'), { id: 'custom.axisPlacement', value: 'right' }],
             },
           ],
         },

@@ -4,6 +4,7 @@
  */
 import { dashboard, type DataLink } from '../builder.js';
 import { orZero, withWorkspace } from '../promql.js';
+import { thresholdsOf, unitOf } from '../style.js';
 
 /** Per-autopilot dashboards a fleet row links to (uid, title). */
 const TARGETS: [uid: string, title: string][] = [
@@ -19,7 +20,6 @@ const rowLinks: DataLink[] = TARGETS.map(([uid, title]) => ({
   targetBlank: false,
 }));
 
-const colour = (steps: [string, number | null][]) => ({ mode: 'absolute', steps: steps.map(([color, value]) => ({ color, value })) });
 const column = (name: string, properties: { id: string; value: unknown }[]) => ({ matcher: { id: 'byName', options: name }, properties });
 const cell = (type: string) => ({ id: 'custom.cellOptions', value: { type } });
 
@@ -57,12 +57,12 @@ export default dashboard({
               { id: 'mappings', value: [{ type: 'value', options: { 0: { color: 'red', index: 0, text: 'stopped' }, 1: { color: 'green', index: 1, text: 'running' } } }] },
               cell('color-background'),
             ]),
-            column('blocked', [cell('color-text'), { id: 'thresholds', value: colour([['green', null], ['orange', 1]]) }]),
-            column('success', [{ id: 'unit', value: 'percentunit' }, cell('color-text'), { id: 'thresholds', value: colour([['red', null], ['orange', 0.8], ['green', 0.9]]) }]),
-            column('cost 24h', [{ id: 'unit', value: 'currencyUSD' }, { id: 'decimals', value: 2 }]),
-            column('top token usage', [{ id: 'unit', value: 'percentunit' }, cell('color-text'), { id: 'thresholds', value: colour([['green', null], ['orange', 0.8], ['red', 0.95]]) }]),
-            column('firing alerts', [cell('color-background'), { id: 'thresholds', value: colour([['green', null], ['red', 1]]) }, { id: 'decimals', value: 0 }]),
-            column('sources down', [cell('color-text'), { id: 'thresholds', value: colour([['green', null], ['red', 1]]) }, { id: 'decimals', value: 0 }]),
+            column('blocked', [cell('color-text'), thresholdsOf('anyIsWarning')]),
+            column('success', [unitOf('ratio'), cell('color-text'), thresholdsOf('highIsGood')]),
+            column('cost 24h', [unitOf('usd'), { id: 'decimals', value: 2 }]),
+            column('top token usage', [unitOf('ratio'), cell('color-text'), thresholdsOf('usage')]),
+            column('firing alerts', [cell('color-background'), thresholdsOf('anyIsBad'), { id: 'decimals', value: 0 }]),
+            column('sources down', [cell('color-text'), thresholdsOf('anyIsBad'), { id: 'decimals', value: 0 }]),
           ],
           transformations: [
             { id: 'merge', options: {} },

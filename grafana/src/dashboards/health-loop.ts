@@ -1,6 +1,7 @@
 /** Issue 8's panels on the autopilot's own health loop: anomalies it detected, remediations it ran. */
 import type { Json, RowSpec } from '../builder.js';
 import { orZero } from '../promql.js';
+import { thresholdsOf } from '../style.js';
 
 const HEALTH = { title: 'Anomalies and remediations (REST)', url: '${exporter_url}/api/metrics/health' };
 
@@ -21,7 +22,7 @@ export const healthLoop: RowSpec = {
       ],
       panelLinks: [HEALTH],
       options: { colorMode: 'background', graphMode: 'none', textMode: 'value_and_name' },
-      overrides: [{ matcher: { id: 'byFrameRefID', options: 'A' }, properties: [{ id: 'thresholds', value: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'red', value: 1 }] } }] }],
+      overrides: [{ matcher: { id: 'byFrameRefID', options: 'A' }, properties: [thresholdsOf('anyIsBad')] }],
       defaults: { decimals: 0 },
     },
     {

@@ -1,6 +1,7 @@
 /** Issue 8's execution panels: what each model costs and does, why executions fail, and model routing. */
 import type { PanelSpec, RowSpec } from '../builder.js';
 import { orZero } from '../promql.js';
+import { thresholdsOf, unitOf } from '../style.js';
 
 /** Executions per autopilot and model, optionally narrowed by one more matcher. */
 const byModel = (matcher?: string) => `sum by (instance, model) (wvo_executions_total{agent_type=~"$agent_type"${matcher ? `, ${matcher}` : ''}})`;
@@ -37,8 +38,8 @@ export const executionsByModel: RowSpec = {
       panelLinks: [EXECUTIONS_CSV],
       links: [EXECUTIONS_CSV],
       overrides: [
-        { matcher: { id: 'byName', options: 'failure share' }, properties: [{ id: 'unit', value: 'percentunit' }, { id: 'custom.cellOptions', value: { type: 'color-text' } }, { id: 'thresholds', value: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'orange', value: 0.2 }, { color: 'red', value: 0.5 }] } }] },
-        { matcher: { id: 'byName', options: 'cost' }, properties: [{ id: 'unit', value: 'currencyUSD' }] },
+        { matcher: { id: 'byName', options: 'failure share' }, properties: [unitOf('ratio'), { id: 'custom.cellOptions', value: { type: 'color-text' } }, thresholdsOf('failureShare')] },
+        { matcher: { id: 'byName', options: 'cost' }, properties: [unitOf('usd')] },
       ],
       transformations: [
         { id: 'merge', options: {} },

@@ -1,5 +1,6 @@
 import { dashboard } from '../builder.js';
 import { orZero } from '../promql.js';
+import { thresholdsOf, unitOf } from '../style.js';
 
 export default dashboard({
   uid: 'wvo-quality',
@@ -182,15 +183,9 @@ export default dashboard({
             {
               matcher: { id: 'byName', options: 'rejection share' },
               properties: [
-                { id: 'unit', value: 'percentunit' },
+                unitOf('ratio'),
                 { id: 'custom.cellOptions', value: { type: 'color-text' } },
-                {
-                  id: 'thresholds',
-                  value: {
-                    mode: 'absolute',
-                    steps: [{ color: 'green', value: null }, { color: 'orange', value: 0.3 }, { color: 'red', value: 0.5 }],
-                  },
-                },
+                thresholdsOf('rejectionShare'),
               ],
             },
           ],

@@ -1,5 +1,6 @@
 import { dashboard } from '../builder.js';
 import { orZero } from '../promql.js';
+import { thresholdsOf } from '../style.js';
 
 export default dashboard({
   uid: 'wvo-resolution',
@@ -127,13 +128,7 @@ export default dashboard({
               matcher: { id: 'byName', options: 'attempts' },
               properties: [
                 { id: 'custom.cellOptions', value: { type: 'color-background' } },
-                {
-                  id: 'thresholds',
-                  value: {
-                    mode: 'absolute',
-                    steps: [{ color: 'green', value: null }, { color: 'orange', value: 3 }, { color: 'red', value: 6 }],
-                  },
-                },
+                thresholdsOf('attempts'),
                 { id: 'decimals', value: 0 },
               ],
             },

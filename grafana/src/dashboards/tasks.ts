@@ -1,5 +1,6 @@
 import { dashboard } from '../builder.js';
 import { orZero } from '../promql.js';
+import { unitOf } from '../style.js';
 import { healthLoop, remediationAnnotations } from './health-loop.js';
 import { executionsByModel } from './models.js';
 
@@ -159,7 +160,7 @@ export default dashboard({
             {
               matcher: { id: 'byName', options: 'WIP utilization' },
               properties: [
-                { id: 'unit', value: 'percentunit' },
+                unitOf('ratio'),
                 { id: 'min', value: 0 },
                 { id: 'max', value: 1 },
                 { id: 'custom.axisPlacement', value: 'right' },
@@ -181,7 +182,7 @@ export default dashboard({
           overrides: [
             {
               matcher: { id: 'byName', options: 'max stale age' },
-              properties: [{ id: 'unit', value: 's' }, { id: 'custom.axisPlacement', value: 'right' }],
+              properties: [unitOf('seconds'), { id: 'custom.axisPlacement', value: 'right' }],
             },
           ],
         },
