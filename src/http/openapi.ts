@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CSV_EXPORTS } from '../views/csv.js';
 import * as payloads from '../views/payloads.js';
 import { EXPORT_PREFIX, notModified, TASKS_PATH, type Handler } from './drilldown.js';
-import { TaskExportQuery, TaskListQuery } from './task-query.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, TaskExportQuery, TaskListQuery } from './task-query.js';
 
 type Json = Record<string, unknown>;
 
@@ -17,9 +17,12 @@ const COMPONENTS = '#/components/schemas/';
 const ref = (schema: z.ZodType) => ({ $ref: `${COMPONENTS}${z.globalRegistry.get(schema)!.id}` });
 
 function componentSchemas(): Json {
+  // Every payload schema carrying an id (from .meta) becomes a component of that name.
   const registry = z.registry<{ id: string }>();
-  for (const schema of payloads.PAYLOADS) registry.add(schema, { id: z.globalRegistry.get(schema)!.id! });
-  registry.add(payloads.TaskStateSchema, { id: 'TaskState' });
+  for (const value of Object.values(payloads)) {
+    const id = value instanceof z.ZodType ? z.globalRegistry.get(value)?.id : undefined;
+    if (id) registry.add(value as z.ZodType, { id });
+  }
   const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', uri: (id) => `${COMPONENTS}${id}` });
   // Each component is a subschema of this document: no $schema or $id of its own.
   return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...rest }]) => [id, rest]));
@@ -39,17 +42,22 @@ const API_ERRORS = {
 const ETAG = { ETag: { description: 'The roadmap content version.', schema: { type: 'string' } } };
 const NOT_MODIFIED = { '304': { description: 'If-None-Match named the current ETag.', headers: ETAG } };
 
+// What the query string means where the zod input (always text) says less.
+const PARAMETER_SCHEMAS: Record<string, Json> = {
+  label: { type: 'array', items: { type: 'string' } },
+  limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT },
+};
+
 function queryParameters(schema: z.ZodObject): Json[] {
   return Object.entries(schema.shape).map(([name, field]) => {
     const { $schema: _s, description, ...rest } = z.toJSONSchema(field as z.ZodType, { io: 'input', target: 'draft-2020-12' });
-    const repeatable = name === 'label';
     return {
       name,
       in: 'query',
       required: false,
       description,
-      ...(repeatable ? { style: 'form', explode: true } : {}),
-      schema: repeatable ? { type: 'array', items: { type: 'string' } } : rest,
+      ...(name === 'label' ? { style: 'form', explode: true } : {}),
+      schema: PARAMETER_SCHEMAS[name] ?? rest,
     };
   });
 }
