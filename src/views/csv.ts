@@ -13,7 +13,7 @@ import type { ProviderUsage } from '../sources/usage.js';
 import type { ActiveLoop, ClosedLoop } from '../sources/resolution.js';
 import type { RoadmapTask } from '../sources/roadmap.js';
 import { taskCounts } from './derived.js';
-import { filterTasks, taskIndex, type TaskFilter } from './tasks.js';
+import { filterTasks, taskIndex, titleOf, type TaskFilter } from './tasks.js';
 
 /** A column: its header and how a row gives its value (null/undefined → empty field). */
 type Column<R> = readonly [header: string, value: (row: R) => unknown];
@@ -98,10 +98,8 @@ const exportsList: CsvExport[] = [
     ],
     *rows(s, filter) {
       const r = s.data.roadmap;
-      const title = (titles: Record<string, string> | undefined, key: string | undefined) =>
-        key !== undefined && titles && Object.hasOwn(titles, key) ? titles[key] : undefined;
       for (const t of filterTasks(taskIndex(r), filter)) {
-        yield { ...t, epicTitle: title(r.epicTitles, t.epic), milestoneTitle: title(r.milestoneTitles, t.milestone) };
+        yield { ...t, epicTitle: titleOf(r.epicTitles, t.epic), milestoneTitle: titleOf(r.milestoneTitles, t.milestone) };
       }
     },
   }),

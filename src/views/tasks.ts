@@ -44,12 +44,6 @@ export interface TaskIndex {
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
 const stateRank = Object.fromEntries(TASK_STATES.map((s, i) => [s, i])) as Record<TaskState, number>;
 
-const orders: Record<TaskSort, (a: RoadmapTask, b: RoadmapTask) => number> = {
-  id: (a, b) => collator.compare(a.id, b.id),
-  status: (a, b) => stateRank[a.status] - stateRank[b.status] || collator.compare(a.id, b.id),
-  epic: (a, b) => collator.compare(a.epic, b.epic) || collator.compare(a.id, b.id),
-};
-
 const indexes = new WeakMap<Roadmap, TaskIndex>();
 
 /** The index of a roadmap value, built on first use (the collector keeps the value while the file is unchanged). */
@@ -74,10 +68,17 @@ function buildIndex(roadmap: Roadmap): TaskIndex {
     }
   }
   const entries: Entry[] = roadmap.tasks.map((task) => ({ task, text: `${task.id}\u0000${task.title}`.toLowerCase() }));
-  // Array.prototype.sort is stable: equal keys (a repeated id) keep the roadmap's order.
-  const sorted = Object.fromEntries(
-    TASK_SORTS.map((s) => [s, [...entries].sort((a, b) => orders[s](a.task, b.task))]),
-  ) as Record<TaskSort, Entry[]>;
+  // One collator sort (the costly compare); the other orders reuse its ranks. Sorts are stable:
+  // a repeated id keeps the roadmap's order.
+  const byIdOrder = [...entries].sort((a, b) => collator.compare(a.task.id, b.task.id));
+  const idRank = new Map(byIdOrder.map((e, i) => [e, i]));
+  const epicRank = new Map([...new Set(roadmap.tasks.map((t) => t.epic))].sort(collator.compare).map((epic, i) => [epic, i]));
+  const then = (key: (e: Entry) => number) => [...byIdOrder].sort((a, b) => key(a) - key(b) || idRank.get(a)! - idRank.get(b)!);
+  const sorted: Record<TaskSort, Entry[]> = {
+    id: byIdOrder,
+    status: then((e) => stateRank[e.task.status]),
+    epic: then((e) => epicRank.get(e.task.epic)!),
+  };
   const hash = createHash('sha256').update(JSON.stringify(roadmap)).digest('base64url').slice(0, 22);
   return { hash, roadmap, byId, dependents, sorted };
 }
@@ -165,6 +166,11 @@ export function listTasks(index: TaskIndex, f: TaskFilter, page: { limit: number
   return { ok: true, value };
 }
 
+/** The title a roadmap gives an epic or milestone id, if any. */
+export function titleOf(titles: Record<string, string> | undefined, key: string | undefined): string | undefined {
+  return key !== undefined && titles && Object.hasOwn(titles, key) ? titles[key] : undefined;
+}
+
 const ref = (index: TaskIndex, id: string) => {
   const t = index.byId.get(id);
   return { id, title: t?.title ?? null, status: t?.status ?? null };
@@ -174,8 +180,7 @@ const ref = (index: TaskIndex, id: string) => {
 export function taskDetail(index: TaskIndex, id: string): Outcome<TaskDetail> {
   const t = index.byId.get(id);
   if (!t) return { ok: false, status: 404, error: `no task with id ${JSON.stringify(id.slice(0, 200))} in the roadmap` };
-  const { epicTitles = {}, milestoneTitles = {} } = index.roadmap;
-  const title = (titles: Record<string, string>, key: string) => (Object.hasOwn(titles, key) ? titles[key]! : null);
+  const { epicTitles, milestoneTitles } = index.roadmap;
   return {
     ok: true,
     value: {
@@ -184,8 +189,8 @@ export function taskDetail(index: TaskIndex, id: string): Outcome<TaskDetail> {
       status: t.status,
       domain: t.domain ?? null,
       labels: t.labels,
-      epic: { id: t.epic, title: title(epicTitles, t.epic) },
-      milestone: t.milestone === undefined ? null : { id: t.milestone, title: title(milestoneTitles, t.milestone) },
+      epic: { id: t.epic, title: titleOf(epicTitles, t.epic) ?? null },
+      milestone: t.milestone === undefined ? null : { id: t.milestone, title: titleOf(milestoneTitles, t.milestone) ?? null },
       dependencies: [...new Set(t.dependencies)].map((d) => ref(index, d)),
       dependents: (index.dependents.get(t.id) ?? []).map((d) => ({ id: d.id, title: d.title, status: d.status })),
     },
