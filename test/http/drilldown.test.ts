@@ -274,3 +274,14 @@ describe('CSV exports over HTTP', () => {
     expect(JSON.parse(res.body).parameter).toBe(parameter);
   });
 });
+
+describe('with a bearer token', () => {
+  it('the drill-down, export and OpenAPI routes want it like every /api route', async () => {
+    const token = 'drill-down-token-0123456789';
+    const own = await startTestExporter({ files: f.files, config: { token } });
+    for (const path of ['/api/tasks?limit=1', '/api/tasks/P-1', '/api/metrics/export/roadmap', '/api/metrics/export/usage', '/api/openapi.json']) {
+      expect((await request(`${own.url}${path}`)).status, path).toBe(401);
+      expect((await request(`${own.url}${path}`, { headers: { Authorization: `Bearer ${token}` } })).status, path).toBe(200);
+    }
+  });
+});
