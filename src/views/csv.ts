@@ -7,11 +7,10 @@
 import { Readable } from 'node:stream';
 import { stringify, type Options } from 'csv-stringify';
 import type { Snapshot } from '../collector/snapshot.js';
-import { TASK_STATES } from '../sources/roadmap.js';
+import { TASK_STATES, type RoadmapTask } from '../sources/roadmap.js';
 import type { AgentExecutions } from '../sources/executions.js';
 import type { ProviderUsage } from '../sources/usage.js';
 import type { ActiveLoop, ClosedLoop } from '../sources/resolution.js';
-import type { RoadmapTask } from '../sources/roadmap.js';
 import { taskCounts } from './derived.js';
 import { filterTasks, taskIndex, titleOf, type TaskFilter } from './tasks.js';
 
