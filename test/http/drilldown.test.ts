@@ -253,6 +253,8 @@ describe('CSV exports over HTTP', () => {
 
   it('exports the roadmap with the filters of /api/tasks, awkward values intact and formulas neutralised', async () => {
     const res = await request(`${t.url}/api/metrics/export/roadmap?epic=E-1&milestone=M-1.1&state=blocked&sort=status`);
+    // streamed: no Content-Length known up front
+    expect(res.headers['transfer-encoding']).toBe('chunked');
     const rows = parse(res.body) as string[][];
     const expected = tasks.filter((x) => x.milestone === 'M-1.1' && x.status === 'blocked').sort(byId);
     expect(rows.slice(1).map((r) => r[0])).toEqual(expected.map((x) => x.id));
