@@ -135,6 +135,8 @@ describe('GET /api/tasks', () => {
     ['epic=a&epic=b', 'epic'],
     [`q=${'x'.repeat(201)}`, 'q'],
     ['page=2', 'page'],
+    ['__proto__=1', '__proto__'],
+    ['constructor=x', 'constructor'],
     ['cursor=not-a-cursor', 'cursor'],
   ])('answers 400 naming the parameter for ?%s', async (query, parameter) => {
     const res = await request(`${t.url}/api/tasks?${query}`);
