@@ -15,7 +15,7 @@ export interface StreamEvent {
 export class EventStream {
   readonly events: StreamEvent[] = [];
   /** One entry per connection the client made: what it sent and what it got. */
-  readonly connections: { headers: Headers; status: number }[] = [];
+  readonly connections: { headers: Headers; status: number; contentType: string | null }[] = [];
   readonly errors: string[] = [];
   private readonly source: EventSource;
   private readonly waiters = new Set<() => void>();
@@ -25,7 +25,7 @@ export class EventStream {
       fetch: async (input, init) => {
         const sent = new Headers({ ...init.headers, ...headers });
         const res = await fetch(input, { ...init, headers: sent });
-        this.connections.push({ headers: sent, status: res.status });
+        this.connections.push({ headers: sent, status: res.status, contentType: res.headers.get('content-type') });
         this.notify();
         return res;
       },
