@@ -648,7 +648,7 @@ async function main(): Promise<void> {
   const versionAfter = metricSum(after, 'wvo_snapshot_version');
   const decisionsSeen = metricSum(after, 'wvo_quality_gate_decisions_total');
   notes.push(
-    `writers: ${(wstats.rewrites / wsecs).toFixed(0)} JSON rewrites/s (7 files × ${(wstats.ticks / wsecs).toFixed(1)}/s), ` +
+    `writers: ${(wstats.rewrites / wsecs).toFixed(0)} JSON rewrites/s (${Math.round(wstats.rewrites / wstats.ticks)} files × ${(wstats.ticks / wsecs).toFixed(1)}/s), ` +
       `${(wstats.decisionLines / wsecs).toFixed(0)} decision + ${(wstats.executionLines / wsecs).toFixed(0)} execution lines/s, ${wstats.lateTicks} late ticks; ` +
       `snapshot versions during the writing phase: ${versionAfter - versionBefore}; decisions counted after it: ${decisionsSeen} ` +
       `(expected ${big.decisionLines + wstats.decisionLines}: ${decisionsSeen === big.decisionLines + wstats.decisionLines ? 'ok' : 'MISMATCH'})`,
