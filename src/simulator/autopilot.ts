@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../config.js';
 import { ResolutionMetricsStore } from '../resolution-store.js';
-import { appendLines, readJson, rotate, sampleLines, writeAtomic, writeJson } from './files.js';
+import { appendLines, readJson, rotate, writeAtomic, writeJson } from './files.js';
+import { DECISIONS_LOG, EXECUTIONS_LOG, LineFactory } from './lines.js';
 import { pick, rng, SimulatedRoadmap, type Rand, type Transition } from './roadmap.js';
 
 export interface SimulatorOptions {
@@ -41,11 +42,11 @@ export interface SimulatorStats {
 export const PATHS = {
   health: 'state/analytics/autopilot_health_report.json',
   orchestration: 'state/analytics/orchestration_metrics.json',
-  decisions: 'state/analytics/quality_gate_decisions.jsonl',
+  decisions: DECISIONS_LOG,
   resources: 'state/analytics/resource_metrics.json',
   providerCapacity: 'state/analytics/provider_capacity_metrics.json',
   usage: 'state/limits/usage_log.json',
-  executions: 'state/telemetry/executions.jsonl',
+  executions: EXECUTIONS_LOG,
   archives: 'state/telemetry/archives',
   metricsSummary: 'state/telemetry/metrics_summary.json',
   roadmap: 'state/roadmap.yaml',
@@ -88,7 +89,7 @@ export class AutopilotSimulator {
   private readonly abs: (rel: string) => string;
   private roadmap!: SimulatedRoadmap;
   private docs: Json = {};
-  private templates = { decisions: [] as Json[], executions: [] as Json[] };
+  private lines!: LineFactory;
   private readonly store: ResolutionMetricsStore;
   private readonly attempts = new Map<string, number>();
   private readonly doneAt: number[] = [];
@@ -118,12 +119,7 @@ export class AutopilotSimulator {
     for (const key of ['health', 'orchestration', 'resources', 'providerCapacity', 'usage', 'metricsSummary'] as const) {
       this.docs[key] = (await readJson(this.abs(PATHS[key]))) ?? {};
     }
-    const sample = (rel: string) => sampleLines(this.abs(rel), 200);
-    const bundled = (rel: string) => sampleLines(path.join(REPO_ROOT, rel), 200);
-    this.templates.decisions = (await sample(PATHS.decisions)).filter((l) => typeof l.decision === 'string');
-    if (this.templates.decisions.length === 0) this.templates.decisions = await bundled(PATHS.decisions);
-    this.templates.executions = (await sample(PATHS.executions)).filter((l) => l.type === 'execution_summary');
-    if (this.templates.executions.length === 0) this.templates.executions = await bundled(PATHS.executions);
+    this.lines = await LineFactory.load(this.options.root, this.r, `run-sim-${this.options.seed ?? 1}`);
     this.anomalies = (this.docs.health.activeAnomalies as Json[] | undefined) ?? [];
     this.remediations = (this.docs.health.recentRemediations as Json[] | undefined) ?? [];
     await writeAtomic(this.abs(PATHS.mcpPid), `${process.pid}\n`);
@@ -173,8 +169,8 @@ export class AutopilotSimulator {
       this.stats.roadmapWrites++;
     }
     await this.resolution(moves, now);
-    const decisions = Array.from({ length: this.o.decisionsPerTick }, (_, i) => this.decision(now, i));
-    const executions = Array.from({ length: this.o.executionsPerTick }, () => this.execution(now));
+    const decisions = Array.from({ length: this.o.decisionsPerTick }, () => this.lines.decision(now, this.taskId()));
+    const executions = Array.from({ length: this.o.executionsPerTick }, () => this.lines.execution(now, this.taskId()));
     await appendLines(this.abs(PATHS.decisions), decisions.map((d) => JSON.stringify(d)));
     if (every(this.o.rotateEveryTicks) && (await rotate(this.abs(PATHS.executions), this.abs(PATHS.archives), new Date(now)))) this.stats.rotations++;
     await appendLines(this.abs(PATHS.executions), executions.map((e) => JSON.stringify(e)));
@@ -187,35 +183,6 @@ export class AutopilotSimulator {
   private taskId(): string {
     const ids = this.roadmap.idsIn('in_progress');
     return ids.length ? pick(this.r, ids) : `T-sim-${Math.floor(this.r() * 100)}`;
-  }
-
-  private decision(now: number, i: number): Json {
-    const roll = this.r();
-    const want = roll < 0.62 ? 'APPROVED' : roll < 0.9 ? 'REJECTED' : 'ESCALATED';
-    const same = this.templates.decisions.filter((t) => t.decision === want);
-    const line = structuredClone(pick(this.r, same.length ? same : this.templates.decisions)) ?? { decision: want, reviews: {} };
-    line.id = `qg-sim-${this.stats.decisions + i + 1}`;
-    line.taskId = this.taskId();
-    line.timestamp = typeof line.timestamp === 'number' ? now : new Date(now).toISOString();
-    if ('runId' in line) line.runId = `run-sim-${this.options.seed ?? 1}`;
-    return line;
-  }
-
-  private execution(now: number): Json {
-    const success = this.r() < 0.8;
-    const same = this.templates.executions.filter((t) => t.success === success);
-    const line = structuredClone(pick(this.r, same.length ? same : this.templates.executions)) ?? { type: 'execution_summary', success };
-    const f = 0.5 + this.r();
-    line.task_id = this.taskId();
-    if ('timestamp' in line || !('timestamp_ms' in line)) line.timestamp = new Date(now).toISOString();
-    if ('timestamp_ms' in line) line.timestamp_ms = now;
-    if ('timestamp_iso' in line) line.timestamp_iso = new Date(now).toISOString();
-    for (const k of ['prompt_tokens', 'completion_tokens']) if (typeof line[k] === 'number') line[k] = Math.round(line[k] * f);
-    if (typeof line.prompt_tokens === 'number' && typeof line.completion_tokens === 'number') line.total_tokens = line.prompt_tokens + line.completion_tokens;
-    if (typeof line.duration_seconds === 'number') line.duration_seconds = round(line.duration_seconds * (0.5 + this.r()), 1);
-    if (typeof line.token_cost_usd === 'number') line.token_cost_usd = round(line.token_cost_usd * f, 4);
-    if (typeof line.quality_score === 'number') line.quality_score = round(clamp(line.quality_score + (this.r() - 0.5) * 0.2, 0, 1), 2);
-    return line;
   }
 
   /** Attempts on tasks in progress, closes on done, through the real store. */
