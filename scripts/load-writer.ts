@@ -8,6 +8,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { LineFactory } from '../src/simulator/lines.js';
+import { rng } from '../src/simulator/roadmap.js';
 import type { WriterConfig, WriterMessage, WriterStats } from './load-protocol.js';
 
 const config = JSON.parse(process.argv[2]!) as WriterConfig;
@@ -18,15 +19,8 @@ process.on('disconnect', () => process.exit(0));
 const abs = (rel: string) => path.join(config.root, rel);
 const read = (rel: string) => JSON.parse(readFileSync(abs(rel), 'utf8')) as any;
 
-let seed = 0x2f6e2b1;
-/** Deterministic PRNG (mulberry32): runs are reproducible. */
-function rand(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+/** Deterministic PRNG (the simulator's mulberry32): runs are reproducible. */
+const rand = rng(0x2f6e2b1);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 // One decimal at most: the final marker (three decimals) can never be written by accident.
 const pct = () => Math.round(rand() * 900 + 50) / 10;

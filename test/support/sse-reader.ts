@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { onCleanup } from './cleanup.js';
+import { untilUpdate } from './wait.js';
 
 export interface SseEvent {
   id?: string;
@@ -81,28 +82,7 @@ export class SseClient extends EventEmitter {
 
   /** Resolves when check() holds (checked now and after every chunk); rejects after timeoutMs. */
   until<T>(check: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const test = () => {
-        const v = check();
-        if (v) {
-          done();
-          resolve(v);
-        } else if (this.ended) {
-          done();
-          reject(new Error(`stream ended while waiting for ${what}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out waiting for ${what} (${this.events.length} events, ${this.comments.length} comments)`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.off('update', test);
-      };
-      this.on('update', test);
-      test();
-    });
+    return untilUpdate(this, check, what, timeoutMs, () => `${this.events.length} events, ${this.comments.length} comments`, () => (this.ended ? 'stream ended' : undefined));
   }
 
   /** The n-th (1-based) event's data as JSON, once it arrived. */

@@ -3,8 +3,10 @@
  * honours `retry:` and reconnects with Last-Event-ID. Every connection attempt's request headers
  * and response status are recorded so tests can see the reconnects.
  */
+import { EventEmitter } from 'node:events';
 import { EventSource } from 'eventsource';
 import { onCleanup } from './cleanup.js';
+import { untilUpdate } from './wait.js';
 
 export interface StreamEvent {
   type: string;
@@ -18,7 +20,7 @@ export class EventStream {
   readonly connections: { headers: Headers; status: number; contentType: string | null }[] = [];
   readonly errors: string[] = [];
   private readonly source: EventSource;
-  private readonly waiters = new Set<() => void>();
+  private readonly updates = new EventEmitter();
 
   constructor(url: string, headers: Record<string, string> = {}, eventType = 'metrics') {
     this.source = new EventSource(url, {
@@ -46,30 +48,12 @@ export class EventStream {
   }
 
   private notify(): void {
-    for (const w of this.waiters) w();
+    this.updates.emit('update');
   }
 
   /** Resolves when check() holds (checked now and after every event or connection); rejects after timeoutMs. */
   until<T>(check: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const test = () => {
-        const v = check();
-        if (v) {
-          done();
-          resolve(v);
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out waiting for ${what} (${this.events.length} events, ${this.connections.length} connections, errors: ${this.errors.join('; ')})`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(test);
-      };
-      this.waiters.add(test);
-      test();
-    });
+    return untilUpdate(this.updates, check, what, timeoutMs, () => `${this.events.length} events, ${this.connections.length} connections, errors: ${this.errors.join('; ')}`);
   }
 
   /** The n-th (1-based) event's data, once it arrived. */
