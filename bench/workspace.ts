@@ -1,6 +1,7 @@
 // Generates a large, realistic workspace for the benchmark; shapes follow the samples in state/.
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { rng } from '../src/simulator/roadmap.js';
 
 export const PATHS = {
   health: 'state/analytics/autopilot_health_report.json',
@@ -21,17 +22,8 @@ export const PATHS = {
 export const JSON_DOCS = ['health', 'orchestration', 'resolution', 'resources', 'providerCapacity', 'usage', 'metricsSummary'] as const;
 export type JsonDoc = (typeof JSON_DOCS)[number];
 
-/** Deterministic PRNG (mulberry32), so every run generates the same workspace. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32), so every run generates the same workspace: the simulator's. */
+export { rng };
 
 type Rand = () => number;
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;

@@ -1,12 +1,14 @@
 /**
  * Load-test writer (a child of scripts/load.ts): for `durationMs` rewrites every JSON document
  * `docHz` times a second (alternately temp+rename and a plain in-place writeFile, so the exporter
- * sees torn files), appends `linesPerSec` JSONL lines split over the two logs (batches cut at a
+ * sees torn files), appends `linesPerSec` JSONL lines (the simulator's, src/simulator/lines.ts) split over the two logs (batches cut at a
  * random byte so a line is often half-written, a few deliberately bad lines), and rotates the
  * execution log once. Counters in the documents only ever go up. Reports what it wrote and exits.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { LineFactory } from '../src/simulator/lines.js';
+import { rng } from '../src/simulator/roadmap.js';
 import type { WriterConfig, WriterMessage, WriterStats } from './load-protocol.js';
 
 const config = JSON.parse(process.argv[2]!) as WriterConfig;
@@ -17,15 +19,8 @@ process.on('disconnect', () => process.exit(0));
 const abs = (rel: string) => path.join(config.root, rel);
 const read = (rel: string) => JSON.parse(readFileSync(abs(rel), 'utf8')) as any;
 
-let seed = 0x2f6e2b1;
-/** Deterministic PRNG (mulberry32): runs are reproducible. */
-function rand(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+/** Deterministic PRNG (the simulator's mulberry32): runs are reproducible. */
+const rand = rng(0x2f6e2b1);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 // One decimal at most: the final marker (three decimals) can never be written by accident.
 const pct = () => Math.round(rand() * 900 + 50) / 10;
@@ -152,9 +147,8 @@ function writeDoc(doc: Doc): void {
   doc.writes++;
 }
 
-const GATES = ['automated', 'orchestrator', 'peer', 'adversarial', 'domainExpert'] as const;
-const REASONS = ['Tests fail on edge cases — «résumé» ✓ not handled', 'Missing acceptance criteria', 'Security concern: unsanitised input', 'Coverage below 80 %'];
-const AGENTS = ['claude_code', 'codex', 'gemini_cli'] as const;
+// Valid lines come from the simulator (shapes of the workspace's own lines); bad ones are made here.
+const lines = await LineFactory.load(config.root, rand, 'run-load');
 let lineNo = 0;
 
 function decisionLine(): string {
@@ -165,25 +159,7 @@ function decisionLine(): string {
     return lineNo % 400 === 0 ? '{"taskId":"T-bad","decision":"APPROVED",' : '{"taskId":"T-bad","decision":42}';
   }
   stats.decisions.valid++;
-  const decision = pick(['APPROVED', 'APPROVED', 'REJECTED', 'ESCALATED', 'approved', 'deferred']);
-  const approved = decision.toUpperCase() === 'APPROVED';
-  const reviews: Record<string, unknown> = {};
-  for (const gate of GATES) {
-    if (gate === 'adversarial') {
-      reviews[gate] = { passed: approved, report: { detections: [{ detected: !approved, severity: 'high', category: pick(['prompt_injection', 'secrets', 'license']) }] } };
-    } else {
-      reviews[gate] = { approved: approved || rand() < 0.5, rubric: { correctness: Math.round(rand() * 100) / 100, maintainability: Math.round(rand() * 100) / 100 } };
-    }
-  }
-  return JSON.stringify({
-    id: `qg-load-${lineNo}`,
-    taskId: `T-${Math.floor(rand() * 50)}`,
-    decision,
-    timestamp: rand() < 0.5 ? Date.now() : new Date().toISOString(),
-    finalReasoning: approved ? 'All gates passed' : pick(REASONS),
-    consensusReached: rand() < 0.8,
-    reviews,
-  });
+  return JSON.stringify(lines.decision(Date.now(), `T-${Math.floor(rand() * 50)}`));
 }
 
 function executionLine(): string {
@@ -197,24 +173,7 @@ function executionLine(): string {
     return JSON.stringify({ timestamp: new Date().toISOString(), type: 'heartbeat', agents_busy: 4, agents_idle: 2 });
   }
   stats.executions.summaries++;
-  const prompt = Math.floor(rand() * 30_000);
-  const completion = Math.floor(rand() * 4000);
-  return JSON.stringify({
-    timestamp: new Date().toISOString(),
-    type: 'execution_summary',
-    task_id: `T-${Math.floor(rand() * 50)}`,
-    agent_id: `worker-${Math.floor(rand() * 8)}`,
-    agent_type: pick(AGENTS),
-    success: rand() < 0.75,
-    final_status: 'done',
-    duration_seconds: Math.round(rand() * 9000) / 10,
-    quality_score: Math.round(rand() * 100) / 100,
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-    token_cost_usd: Math.round((prompt + completion) * 0.0000025 * 1e4) / 1e4,
-    project_phase: 'implementation',
-  });
+  return JSON.stringify(lines.execution(Date.now(), `T-${Math.floor(rand() * 50)}`));
 }
 
 /** An append-only log written through a held descriptor; each batch ends at a random byte of its last line. */

@@ -1,45 +1,70 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from './config.js';
-import { startExporter } from './exporter.js';
-import { createLogger } from './logger.js';
-import { otlpSettings } from './metrics/otlp.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from './config.js';
+import { UsageError, variablesHelp } from './flags.js';
 
-const SHUTDOWN_DEADLINE_MS = 5000;
+export interface Command {
+  run(argv: string[]): Promise<number>;
+}
 
-async function main(): Promise<void> {
-  let config, otlp;
+/** Every subcommand: a summary for --help and its module, loaded only when it runs. Adding one is one line. */
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: { summary: 'run the exporter (the default)', load: () => import('./commands/serve.js') },
+  check: { summary: 'read a workspace once and report, per source, found/parsed and the first error', load: () => import('./commands/check.js') },
+  simulate: { summary: 'play a simulated autopilot writing the state files into --workspace until stopped', load: () => import('./commands/simulate.js') },
+  demo: { summary: 'the exporter on a simulated autopilot in a temporary workspace', load: () => import('./commands/demo.js') },
+};
+
+function version(): string {
+  return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function help(): string {
+  const names = Object.keys(commands);
+  const w = Math.max(...names.map((n) => n.length));
+  return [
+    'Usage: wvo-exporter [command] [flags]',
+    '',
+    'Commands:',
+    ...names.map((n) => `  ${n.padEnd(w)}  ${commands[n]!.summary}`),
+    '',
+    'Flags (each mirrors an environment variable; a flag wins over its variable):',
+    variablesHelp(),
+    '',
+    '  OTEL_EXPORTER_OTLP_* / OTEL_METRIC_EXPORT_*: OTLP push (environment only; see README, OTLP push)',
+    '  -h, --help     this help (`wvo-exporter <command> --help` for a command)',
+    '  -V, --version  print the version',
+    '',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h') return (process.stdout.write(help()), 0);
+  if (first === '--version' || first === '-V') return (process.stdout.write(`${version()}\n`), 0);
+  const named = first !== undefined && !first.startsWith('-');
+  const name = named ? first : 'serve';
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`wvo-exporter: unknown command ${JSON.stringify(name)} (commands: ${Object.keys(commands).join(', ')})\n`);
+    return 2;
+  }
   try {
-    config = loadConfig();
-    otlp = otlpSettings();
+    return await (await command.load()).run(named ? rest : argv);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`wvo-exporter: configuration error: ${err.message}\n`);
-      process.exit(2);
+    if (err instanceof UsageError) {
+      process.stderr.write(`wvo-exporter: ${err.message}\nRun "wvo-exporter ${named ? `${name} ` : ''}--help" for the flags.\n`);
+      return 2;
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
-  const exporter = await startExporter(config, logger, otlp);
-
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    setTimeout(() => {
-      logger.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
-    exporter.stop().then(
-      () => process.exit(0),
-      (err: Error) => {
-        logger.error({ err: err.message }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`wvo-exporter: ${err.stack ?? err.message}\n`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`wvo-exporter: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

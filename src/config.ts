@@ -20,8 +20,8 @@ export class ConfigError extends Error {
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const positiveNumber = z.coerce.number().finite().nonnegative();
 
-/** One entry per variable: its default and how it is validated. */
-const variables = {
+/** One entry per variable: its default and how it is validated. Each one is also a flag (src/flags.ts). */
+export const variables = {
   WVO_WORKSPACE_ROOT: z.string().min(1).default(REPO_ROOT),
   WVO_OBSERVABILITY_HOST: z
     .string()
@@ -46,6 +46,37 @@ const variables = {
 } as const;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
+export type VariableName = keyof typeof variables;
+
+/**
+ * Flag names that differ from the derived one (WVO_OBSERVABILITY_PORT → --port, WVO_MAX_LINE_BYTES →
+ * --max-line-bytes, see flagName in src/flags.ts). Keys may name variables other modules read.
+ */
+export const FLAG_NAMES: Record<string, string> = {
+  WVO_WORKSPACE_ROOT: 'workspace',
+  WVO_WEB_CONFIG_FILE: 'web.config.file',
+};
+
+/** One line of `--help` per variable (optional: a variable without one is still listed). */
+export const VARIABLE_HELP: Partial<Record<string, string>> = {
+  WVO_WORKSPACE_ROOT: 'workspace root holding state/',
+  WVO_OBSERVABILITY_HOST: 'address to listen on',
+  WVO_OBSERVABILITY_PORT: 'port to listen on (0: any free port)',
+  WVO_OBSERVABILITY_CACHE_TTL_MS: 'upper bound on how stale a REST answer may be',
+  WVO_OBSERVABILITY_STREAM_INTERVAL_MS: 'SSE event interval',
+  WVO_OBSERVABILITY_CORS_ORIGIN: 'Access-Control-Allow-Origin',
+  WVO_COST_PER_1K_TOKENS: 'price per 1,000 tokens used by the estimated cost per task',
+  WVO_MAX_TASK_SERIES: 'cap on per-task (and per-epic) series',
+  WVO_MAX_LINE_BYTES: 'JSONL lines longer than this are skipped and counted as bad',
+  WVO_SSE_MAX_CLIENTS: 'concurrent SSE clients before 503',
+  WVO_SSE_HEARTBEAT_MS: 'SSE heartbeat comment interval',
+  WVO_RATE_LIMIT_PER_MIN: 'requests per minute per client on /api (0: off)',
+  WVO_OBSERVABILITY_TOKEN: 'bearer token (>= 16 characters) for /api/* and /metrics (prefer --token-file: flags show in ps)',
+  WVO_OBSERVABILITY_TOKEN_FILE: 'file holding the bearer token',
+  WVO_PARSE_WORKERS: 'worker threads parsing logs and large documents (0: main thread)',
+  WVO_WATCH: 'watch directories for push-on-change (the stat poll remains)',
+  LOG_LEVEL: 'pino log level',
+};
 
 export interface Config {
   workspaceRoot: string;

@@ -1,4 +1,5 @@
 import { sources as allSources, type AnySource } from '../sources/registry.js';
+import { readLogLine } from '../sources/log-line.js';
 import type { DocumentSource, LogSource } from '../sources/source.js';
 import { readDocument, type FileIdentity } from './files.js';
 import { Tailer } from './tail.js';
@@ -62,20 +63,10 @@ export class InlineEngine implements SourceEngine {
     let bad = 0;
     try {
       const result = await log.tailer.poll(current, (text) => {
-        let raw: unknown;
-        try {
-          raw = JSON.parse(text);
-        } catch {
-          bad++;
-          return;
-        }
-        if (source.relevant && !source.relevant(raw)) return;
-        const parsed = source.line.safeParse(raw);
-        if (!parsed.success) {
-          bad++;
-          return;
-        }
-        source.add(log.acc, parsed.data);
+        const line = readLogLine(source, text);
+        if (line.kind === 'bad') bad++;
+        if (line.kind !== 'line') return;
+        source.add(log.acc, line.data);
         accepted++;
       });
       bad += result.oversized;

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   cleanup,
   eventually,
+  EventStream,
   getJson,
   knownFixture,
   onCleanup,
@@ -25,11 +26,11 @@ const LONG = 60_000; // an interval no test waits for: events then come from con
 describe('SSE stream', () => {
   it('sends the bundle {timestamp, tasks, quality, resolution, resources} at connect, equal to the REST payloads', async () => {
     const t = await startTestExporter({ files: f.files, config: { streamIntervalMs: LONG } });
-    const client = await SseClient.open(`${t.url}${STREAM}`);
-    expect(client.status).toBe(200);
-    expect(client.headers['content-type']).toMatch(/^text\/event-stream/);
-    expect(client.headers['cache-control']).toMatch(/no-store|no-cache/);
+    const client = new EventStream(`${t.url}${STREAM}`);
     const first = await client.event(1);
+    expect(client.connections[0]!.status).toBe(200);
+    expect(client.connections[0]!.contentType).toMatch(/^text\/event-stream/);
+    expect(client.events[0]!.lastEventId).toBe(String(t.exporter.collector.snapshot!.version));
     expect(Object.keys(first)).toEqual(expect.arrayContaining(['timestamp', 'tasks', 'quality', 'resolution', 'resources']));
     expect(new Date(first.timestamp).toISOString()).toBe(first.timestamp);
     expect(first.tasks).toEqual(await getJson(`${t.url}/api/metrics/tasks`));
@@ -37,28 +38,46 @@ describe('SSE stream', () => {
     expect(first.resolution).toEqual(await getJson(`${t.url}/api/metrics/resolution`));
     expect(first.resources).toEqual(await getJson(`${t.url}/api/metrics/resources`));
     expect(first.tasks.tasksByState.pending).toBe(f.latest.pendingCount);
+    const raw = await SseClient.open(`${t.url}${STREAM}`);
+    expect(raw.headers['cache-control']).toMatch(/no-store|no-cache/);
   });
 
   it('sends an event every interval', async () => {
     const t = await startTestExporter({ files: f.files, config: { streamIntervalMs: 100 } });
-    const client = await SseClient.open(`${t.url}${STREAM}`);
+    const client = new EventStream(`${t.url}${STREAM}`);
     const events = await client.until(() => client.events.length >= 4 && client.events, '4 events');
-    const stamps = events.map((e) => Date.parse(JSON.parse(e.data).timestamp));
+    const stamps = events.map((e) => Date.parse(e.data.timestamp));
     for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThanOrEqual(stamps[i - 1]!);
     expect(t.exporter.sse.counters.events).toBeGreaterThanOrEqual(3);
   });
 
   it('sends an event when a source file changes', async () => {
     const t = await startTestExporter({ files: f.files, config: { streamIntervalMs: LONG, cacheTtlMs: 50 } });
-    const client = await SseClient.open(`${t.url}${STREAM}`);
+    const client = new EventStream(`${t.url}${STREAM}`);
     expect((await client.event(1)).resources.host.cpuPercent).toBe(f.resources.cpu_used_pct);
     await t.workspace.write('state/analytics/resource_metrics.json', { ...f.resources, cpu_used_pct: 12.5 });
-    const changed = await client.until(
-      () => client.events.map((e) => JSON.parse(e.data)).find((d) => d.resources.host.cpuPercent === 12.5),
-      'the change event',
-    );
-    expect(changed.resources.host.cpuPercent).toBe(12.5);
+    const changed = await client.until(() => client.events.find((e) => e.data.resources.host.cpuPercent === 12.5), 'the change event');
+    expect(Number(changed.lastEventId)).toBeGreaterThan(Number(client.events[0]!.lastEventId));
     expect(client.events.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a W3C EventSource reconnects after the stream ends, sending Last-Event-ID, and gets the current state', async () => {
+    // The server keeps no event history: Last-Event-ID is not replayed from, every connect starts
+    // with the whole current state, so what changed while the client was away is in that event.
+    const t = await startTestExporter({ files: f.files, config: { streamIntervalMs: LONG, cacheTtlMs: 50 } });
+    const client = new EventStream(`${t.url}${STREAM}`);
+    await client.event(1);
+    const seen = client.events[0]!.lastEventId;
+    t.exporter.sse.close(); // ends every stream; the client waits `retry: 2000` and reconnects
+    await t.workspace.write('state/analytics/resource_metrics.json', { ...f.resources, cpu_used_pct: 7.5 });
+    await eventually(() => expect(t.exporter.collector.snapshot!.version).toBeGreaterThan(Number(seen)));
+    const after = await client.until(() => client.connections.length >= 2 && client.events[1], 'the event after the reconnect', 15_000);
+    expect(client.connections[0]!.headers.get('last-event-id')).toBeNull();
+    expect(client.connections[1]!.headers.get('last-event-id')).toBe(seen);
+    expect(client.connections[1]!.status).toBe(200);
+    expect(after.data.resources.host.cpuPercent).toBe(7.5);
+    expect(Number(after.lastEventId)).toBe(t.exporter.collector.snapshot!.version);
+    expect(after.data.tasks).toEqual(await getJson(`${t.url}/api/metrics/tasks`));
   });
 
   it('sends comment heartbeats', async () => {

@@ -50,3 +50,11 @@ export async function stopChild(child: ChildProcess | undefined): Promise<void> 
   await exited;
   clearTimeout(timer);
 }
+
+/** Two distinct free loopback ports. */
+export async function freePortPair(): Promise<[number, number]> {
+  const a = await freePort();
+  let b = await freePort();
+  while (b === a) b = await freePort();
+  return [a, b];
+}
