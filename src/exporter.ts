@@ -34,7 +34,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     watch: config.watch,
     parseWorkers: config.parseWorkers,
   });
-  const views = new ViewCache({ costPer1kTokens: config.costPer1kTokens });
+  const views = new ViewCache({ costPer1kTokens: config.costPer1kTokens, pricing: config.pricing });
   let lastEvent: { id: number; data: string } | undefined;
   let lastEventAt = 0;
   const sse = new SseHub({
@@ -60,6 +60,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     snapshot: s,
     exporter: { cycleDurations: collector.cycleDurations, sseClients: sse.size },
     costPer1kTokens: config.costPer1kTokens,
+    pricing: config.pricing,
     maxTaskSeries: config.maxTaskSeries,
   });
   const prometheus = new PrometheusProjection(() => metricInput(collector.snapshot!));

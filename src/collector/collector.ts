@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Histogram, type HistogramData } from '../sources/aggregate.js';
 import { sources as allSources, type AnySource, type SourceId, type SourceValues } from '../sources/registry.js';
 import type { DocumentSource, LogSource } from '../sources/source.js';
+import { dirChanged, parseArchiveGlob } from './archives.js';
 import { InlineEngine, type SourceEngine } from './engine.js';
 import { sameIdentity, statFile, statFileSync, type FileIdentity } from './files.js';
 import type { Snapshot, SourceStatus } from './snapshot.js';
@@ -34,6 +35,8 @@ interface Slot {
   identity: FileIdentity | null;
   /** For logs: what the engine has consumed so far. */
   position?: { file: FileIdentity | null; offset: number };
+  /** For logs with archives: the archive directory as of the last poll (a change means a new archive). */
+  archiveDir?: FileIdentity | null;
 }
 
 /**
@@ -192,7 +195,7 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
       const { value, identity: read } = await this.engine.loadDocument(source.id, identity.size);
       // Remember what was actually read, so a write racing the read is picked up next cycle.
       slot.identity = read;
-      slot.value = value;
+      slot.value = source.merge ? source.merge(slot.value, value) : value;
       slot.status = { ...slot.status, up: true, lastError: undefined };
     } catch (err) {
       this.fail(slot, err, false);
@@ -202,10 +205,12 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
 
   private async checkLog(slot: Slot, source: LogSource, identity: FileIdentity | null): Promise<boolean> {
     const pos = slot.position;
-    if (identity && pos?.file && sameIdentity(identity, pos.file) && identity.size === pos.offset) return false;
+    const archiveDir = source.archives ? statFileSync(this.abs(parseArchiveGlob(source.archives).dir)) : undefined;
+    const archivesChanged = source.archives !== undefined && dirChanged(archiveDir!, slot.archiveDir);
+    if (identity && pos?.file && sameIdentity(identity, pos.file) && identity.size === pos.offset && !archivesChanged) return false;
     // A log that could not be opened (refused, not a regular file) counts once, retried when it changes.
     if (identity && !pos?.file && !slot.status.up && sameIdentity(identity, slot.identity)) return false;
-    if (!identity && !pos?.file) {
+    if (!identity && !pos?.file && !archivesChanged) {
       const changed = slot.status.present;
       slot.status = { ...slot.status, present: false, up: false };
       return changed;
@@ -213,14 +218,18 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
     try {
       const poll = await this.engine.pollLog(source.id, identity);
       slot.position = poll.position;
+      slot.archiveDir = archiveDir;
       slot.identity = null;
       if (poll.view !== undefined) slot.value = poll.view;
       if (poll.restarted) this.options.logger.info({ source: source.id }, 'log rotated, truncated or removed; reading it afresh');
       if (poll.bad > 0) this.options.logger.warn({ source: source.id, badLines: poll.bad }, 'skipped bad lines');
+      if (poll.archivesRead > 0) this.options.logger.info({ source: source.id, archives: poll.archivesRead }, 'read rotated archives');
+      for (const e of poll.archiveErrors) this.options.logger.warn({ source: source.id, err: e }, 'archive not read');
       slot.status = {
         ...slot.status,
         present: identity !== null,
-        up: identity !== null,
+        up: identity !== null || poll.archivesRead > 0,
+        errors: slot.status.errors + poll.archiveErrors.length,
         lastChangeMs: identity?.mtimeMs ?? slot.status.lastChangeMs,
         badLines: slot.status.badLines + poll.bad,
         lastError: poll.bad > 0 ? `${poll.bad} bad line(s) skipped` : slot.status.up ? slot.status.lastError : undefined,
@@ -247,6 +256,8 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
   private maintainWatchers(): void {
     const dirs = new Set<string>();
     for (const slot of this.slots) {
+      const archives = slot.source.kind === 'log' && slot.source.archives;
+      if (archives) dirs.add(this.abs(parseArchiveGlob(archives).dir));
       let dir = path.dirname(this.abs(slot.source.path));
       while (dir.startsWith(this.options.workspaceRoot)) {
         dirs.add(dir);
