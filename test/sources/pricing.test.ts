@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { priceFor } from '../../src/sources/pricing.js';
-import { cleanup, ensureBuilt, spawnCli, tempDir } from '../support/server.js';
+import { cleanup, ensureBuilt, REPO_ROOT, spawnCli, tempDir } from '../support/server.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 240_000 });
 afterEach(cleanup);
@@ -69,6 +69,12 @@ describe('WVO_PRICING_FILE', () => {
     expect(err.variable).toBe('WVO_PRICING_FILE');
     expect(err.message).toContain(f);
     expect(err.message).toContain(entry);
+  });
+
+  it('accepts the example in deploy/pricing', () => {
+    const example = path.join(REPO_ROOT, 'deploy/pricing/pricing.example.yaml');
+    const pricing = loadConfig({ WVO_PRICING_FILE: example }).pricing!;
+    expect(priceFor(pricing, 0, 'codex', 'gpt-5-codex')).toEqual({ per1k: 0.01, input: 0.00125, output: 0.01 });
   });
 
   it('rejects a file that is missing or not valid YAML/JSON', async () => {
