@@ -35,7 +35,8 @@ interface Slot {
   identity: FileIdentity | null;
   /** For logs: what the engine has consumed so far. */
   position?: { file: FileIdentity | null; offset: number };
-  /** For logs with archives: the archive directory as of the last poll (a change means a new archive). */
+  /** For logs with archives: the archive directory's path, and its stat as of the last poll (a change means a new archive). */
+  archivePath?: string;
   archiveDir?: FileIdentity | null;
 }
 
@@ -71,6 +72,7 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
       status: { id: source.id, path: source.path, present: false, up: false, errors: 0, badLines: 0 },
       value: source.kind === 'document' ? source.empty : this.engine.initialView(source.id),
       identity: null,
+      archivePath: source.kind === 'log' && source.archives ? this.abs(parseArchiveGlob(source.archives).dir) : undefined,
     }));
   }
 
@@ -205,8 +207,8 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
 
   private async checkLog(slot: Slot, source: LogSource, identity: FileIdentity | null): Promise<boolean> {
     const pos = slot.position;
-    const archiveDir = source.archives ? statFileSync(this.abs(parseArchiveGlob(source.archives).dir)) : undefined;
-    const archivesChanged = source.archives !== undefined && dirChanged(archiveDir!, slot.archiveDir);
+    const archiveDir = slot.archivePath === undefined ? undefined : statFileSync(slot.archivePath);
+    const archivesChanged = archiveDir !== undefined && dirChanged(archiveDir, slot.archiveDir);
     if (identity && pos?.file && sameIdentity(identity, pos.file) && identity.size === pos.offset && !archivesChanged) return false;
     // A log that could not be opened (refused, not a regular file) counts once, retried when it changes.
     if (identity && !pos?.file && !slot.status.up && sameIdentity(identity, slot.identity)) return false;
@@ -256,8 +258,7 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
   private maintainWatchers(): void {
     const dirs = new Set<string>();
     for (const slot of this.slots) {
-      const archives = slot.source.kind === 'log' && slot.source.archives;
-      if (archives) dirs.add(this.abs(parseArchiveGlob(archives).dir));
+      if (slot.archivePath) dirs.add(slot.archivePath);
       let dir = path.dirname(this.abs(slot.source.path));
       while (dir.startsWith(this.options.workspaceRoot)) {
         dirs.add(dir);

@@ -134,6 +134,20 @@ describe.each([
   });
 });
 
+describe('archive watch', () => {
+  it('pushes a snapshot when an archive appears, without waiting for the poll', async () => {
+    ws = await makeWorkspace();
+    await ws.write(LOG, lines(0, 1));
+    await fs.mkdir(ws.path('state/telemetry/archives'), { recursive: true });
+    const c = new Collector({ workspaceRoot: ws.root, logger: silentLogger, maxLineBytes: MAX_LINE, pollIntervalMs: 3_600_000, watch: true, sources: [executions] });
+    collectors.push(c);
+    expect((await c.start()).data.executions.total).toBe(1);
+    const next = new Promise<number>((resolve) => c.on('snapshot', (s) => s.data.executions.total === 4 && resolve(s.data.executions.total)));
+    await ws.write(archiveName(T0), lines(10, 3));
+    expect(await next).toBe(4);
+  });
+});
+
 describe('hostile archives', () => {
   it('refuses an archive linking outside the workspace, counts the others, and skips bad lines', async () => {
     ws = await makeWorkspace();
