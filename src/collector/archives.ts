@@ -20,7 +20,16 @@ export interface ArchiveScan {
   files: number;
   oversized: number;
   errors: string[];
+  /** An archive was still being written (modified within SETTLE_MS): scan again next poll. */
+  pending: boolean;
 }
+
+/**
+ * An archive modified this recently may still be being copied in (a rename is atomic, a copy is
+ * not): it is tailed like a live log until it has been left alone this long, and only then is
+ * its last line taken as complete and the file marked read.
+ */
+export const SETTLE_MS = 300;
 
 /**
  * Reads a log's rotated copies once each. A file is known by its device and inode, which a
@@ -36,6 +45,9 @@ export class ArchiveReader {
   /** Archives that failed to open (refused, unreadable): retried when the directory changes. */
   private failed = new Set<string>();
   private lastDir: FileIdentity | null | undefined;
+  /** Archives still settling, tailed from where their last read stopped. */
+  private readonly settling = new Map<string, Tailer>();
+  private pending = false;
 
   constructor(
     private readonly root: string,
@@ -50,12 +62,17 @@ export class ArchiveReader {
     if (file) this.consumed.add(fileKey(file));
   }
 
+  async close(): Promise<void> {
+    await Promise.all([...this.settling.values()].map((t) => t.close()));
+    this.settling.clear();
+  }
+
   /** Reads the archives not read yet, when the directory changed (or `force`). */
   async scan(onLine: (line: string) => void, live: FileIdentity | null, force: boolean): Promise<ArchiveScan> {
-    const out: ArchiveScan = { files: 0, oversized: 0, errors: [] };
+    const out: ArchiveScan = { files: 0, oversized: 0, errors: [], pending: false };
     const absDir = path.join(this.root, this.dir);
     const dirStat = statFileSync(absDir);
-    if (!force && !dirChanged(dirStat, this.lastDir)) return out;
+    if (!force && !this.pending && !dirChanged(dirStat, this.lastDir)) return out;
     if (dirChanged(dirStat, this.lastDir)) this.failed.clear();
     this.lastDir = dirStat;
     if (!dirStat) return out;
@@ -73,22 +90,49 @@ export class ArchiveReader {
       const key = fileKey(st);
       present.add(key);
       if (this.consumed.has(key) || this.failed.has(key)) continue;
+      const age = Date.now() - st.mtimeMs;
+      const settled = !(age >= 0 && age < SETTLE_MS);
+      let tailer = this.settling.get(key);
       try {
-        const r = await new Tailer(this.root, rel, this.maxLineBytes).readAll(onLine, (id) => this.consumed.has(fileKey(id)));
-        this.consumed.add(key);
-        if (r) {
+        if (settled && !tailer) {
+          const r = await new Tailer(this.root, rel, this.maxLineBytes).readAll(onLine, (id) => this.consumed.has(fileKey(id)));
+          this.consumed.add(key);
+          if (r) {
+            out.files++;
+            out.oversized += r.oversized;
+          }
+          continue;
+        }
+        if (!tailer) {
+          this.settling.set(key, (tailer = new Tailer(this.root, rel, this.maxLineBytes)));
           out.files++;
-          out.oversized += r.oversized;
+        }
+        out.oversized += (await tailer.poll(st, onLine)).oversized;
+        if (settled) {
+          // Left alone long enough: the rest, and the last line even without its newline.
+          out.oversized += (await tailer.poll(null, onLine)).oversized;
+          this.settling.delete(key);
+          this.consumed.add(key);
+        } else {
+          out.pending = true;
         }
       } catch (err) {
+        await tailer?.close();
+        this.settling.delete(key);
         this.failed.add(key);
         out.errors.push(`${rel}: ${(err as Error).message}`);
       }
     }
     // Forget archives that are gone (bounded memory; an inode reused later is a new file).
+    for (const [key, tailer] of this.settling) {
+      if (present.has(key)) continue;
+      await tailer.close();
+      this.settling.delete(key);
+    }
     const keep = new Set([...this.consumed].filter((k) => present.has(k)));
     if (live) keep.add(fileKey(live));
     this.consumed = keep;
+    this.pending = out.pending;
     return out;
   }
 }

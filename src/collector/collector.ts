@@ -220,7 +220,8 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
     try {
       const poll = await this.engine.pollLog(source.id, identity);
       slot.position = poll.position;
-      slot.archiveDir = archiveDir;
+      // While an archive settles, leave the directory "changed" so the next cycle polls again.
+      slot.archiveDir = poll.archivesPending ? undefined : archiveDir;
       slot.identity = null;
       if (poll.view !== undefined) slot.value = poll.view;
       if (poll.restarted) this.options.logger.info({ source: source.id }, 'log rotated, truncated or removed; reading it afresh');

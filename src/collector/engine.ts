@@ -14,6 +14,8 @@ export interface LogPoll {
   /** Archives read whole this poll, and those that could not be read (with why). */
   archivesRead: number;
   archiveErrors: string[];
+  /** An archive is still being written: poll again even if nothing else changes. */
+  archivesPending: boolean;
   /** What has been consumed: the collector compares it with the next stat. */
   position: { file: FileIdentity | null; offset: number };
 }
@@ -88,6 +90,7 @@ export class InlineEngine implements SourceEngine {
       bad += result.oversized;
       let archivesRead = 0;
       let archiveErrors: string[] = [];
+      let archivesPending = false;
       if (log.archives) {
         const live = log.tailer.position.file;
         log.archives.noteLive(live);
@@ -95,6 +98,7 @@ export class InlineEngine implements SourceEngine {
         bad += scan.oversized;
         archivesRead = scan.files;
         archiveErrors = scan.errors;
+        archivesPending = scan.pending;
       }
       log.polled = true;
       return {
@@ -104,6 +108,7 @@ export class InlineEngine implements SourceEngine {
         restarted: result.restarted,
         archivesRead,
         archiveErrors,
+        archivesPending,
         position: log.tailer.position,
       };
     } catch (err) {
@@ -116,7 +121,7 @@ export class InlineEngine implements SourceEngine {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.logs.values()].map((l) => l.tailer.close()));
+    await Promise.all([...this.logs.values()].map((l) => Promise.all([l.tailer.close(), l.archives?.close()])));
   }
 
   private log(source: LogSource) {

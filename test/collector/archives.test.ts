@@ -9,9 +9,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Collector } from '../../src/collector/collector.js';
 import { silentLogger } from '../../src/logger.js';
+import { SETTLE_MS } from '../../src/collector/archives.js';
 import { executions } from '../../src/sources/executions.js';
 import { archiveName } from '../support/autopilot-fixture.js';
-import { T0 } from '../support/server.js';
+import { sleep, T0 } from '../support/server.js';
 import { makeWorkspace, type Workspace } from '../support/workspace.js';
 
 const LOG = executions.path;
@@ -49,6 +50,13 @@ async function read(c: Collector) {
   return { total: s.data.executions.total, tokens: codex?.promptTokens ?? 0, status: s.status.executions };
 }
 
+/** Writes an archive left alone long ago (as every archive is at a restart, but a fresh rotation). */
+async function oldArchive(rel: string, text: string) {
+  await ws!.write(rel, text);
+  const past = new Date(Date.now() - 3_600_000);
+  await fs.utimes(ws!.path(rel), past, past);
+}
+
 const rotate = async (at: number) => {
   await fs.mkdir(ws!.path('state/telemetry/archives'), { recursive: true });
   const to = archiveName(at);
@@ -62,8 +70,8 @@ describe.each([
 ])('archives (%s)', (_name, workers) => {
   it('reads the archives present at start once, with the live log', async () => {
     ws = await makeWorkspace();
-    await ws.write(archiveName(T0 - 2 * 86_400_000), lines(0, 5));
-    await ws.write(archiveName(T0 - 86_400_000), lines(5, 3) + line(8).trimEnd()); // an archive's unterminated last line counts
+    await oldArchive(archiveName(T0 - 2 * 86_400_000), lines(0, 5));
+    await oldArchive(archiveName(T0 - 86_400_000), lines(5, 3) + line(8).trimEnd()); // a settled archive's unterminated last line counts
     await ws.write(LOG, lines(100, 4));
     const c = collector(workers);
     let r = await read(c);
@@ -164,5 +172,28 @@ describe('hostile archives', () => {
     } finally {
       await fs.rm(outside, { recursive: true, force: true });
     }
+  });
+});
+
+describe('an archive still being copied in', () => {
+  it('is tailed until it settles, then its last line counts: never taken half-written for whole', async () => {
+    ws = await makeWorkspace();
+    await ws.write(LOG, lines(0, 1));
+    const c = collector(false);
+    expect((await read(c)).total).toBe(1);
+    const name = archiveName(T0);
+    const half = lines(10, 3);
+    const rest = lines(13, 2) + line(15).trimEnd(); // the copy's last line has no newline
+    await ws.write(name, half + rest.slice(0, 20));
+    expect((await read(c)).total).toBe(4); // three complete lines so far
+    await ws.append(name, rest.slice(20));
+    expect((await read(c)).total).toBe(6); // the unterminated last line waits: the copy may go on
+    await sleep(SETTLE_MS + 100);
+    const r = await read(c);
+    expect([r.total, r.tokens]).toEqual([7, tokens([[0, 1], [10, 6]])]);
+    // read: not counted again on later scans
+    await ws.write('state/telemetry/archives/other.txt', 'x');
+    expect((await read(c)).total).toBe(7);
+    expect(r.status.badLines).toBe(0);
   });
 });
