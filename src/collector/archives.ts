@@ -30,6 +30,8 @@ export interface ArchiveScan {
  * its last line taken as complete and the file marked read.
  */
 export const SETTLE_MS = 300;
+/** An mtime this far ahead of the clock (skew) still waits to settle; one further ahead is not waited for. */
+const MAX_SKEW_MS = 60_000;
 
 /**
  * Reads a log's rotated copies once each. A file is known by its device and inode, which a
@@ -91,7 +93,7 @@ export class ArchiveReader {
       present.add(key);
       if (this.consumed.has(key) || this.failed.has(key)) continue;
       const age = Date.now() - st.mtimeMs;
-      const settled = !(age >= 0 && age < SETTLE_MS);
+      const settled = age >= SETTLE_MS || age <= -MAX_SKEW_MS;
       let tailer = this.settling.get(key);
       try {
         if (settled && !tailer) {

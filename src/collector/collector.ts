@@ -11,6 +11,9 @@ import { sameIdentity, statFile, statFileSync, type FileIdentity } from './files
 import type { Snapshot, SourceStatus } from './snapshot.js';
 import { WorkerEngine } from './worker-engine.js';
 
+const sameStatus = (a: Slot['status'], b: Slot['status']) =>
+  a.present === b.present && a.up === b.up && a.errors === b.errors && a.badLines === b.badLines && a.lastChangeMs === b.lastChangeMs && a.lastError === b.lastError;
+
 export const CYCLE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
 
 export interface CollectorOptions {
@@ -219,6 +222,7 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
     }
     try {
       const poll = await this.engine.pollLog(source.id, identity);
+      const before = slot.status;
       slot.position = poll.position;
       // While an archive settles, leave the directory "changed" so the next cycle polls again.
       slot.archiveDir = poll.archivesPending ? undefined : archiveDir;
@@ -237,6 +241,8 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
         badLines: slot.status.badLines + poll.bad,
         lastError: poll.bad > 0 ? `${poll.bad} bad line(s) skipped` : slot.status.up ? slot.status.lastError : undefined,
       };
+      // A poll that found nothing (e.g. re-checking an archive that is settling) is no new version.
+      if (poll.view === undefined && !poll.restarted && sameStatus(before, slot.status)) return false;
     } catch (err) {
       const partial = (err as { partial?: { view?: unknown; bad: number } }).partial;
       slot.position = undefined;
