@@ -43,6 +43,7 @@ const variables = {
   WVO_PARSE_WORKERS: int(0, 8).default(2),
   WVO_WATCH: z.enum(['true', 'false', '1', '0']).default('true'),
   WVO_PRICING_FILE: z.string().min(1).optional(),
+  WVO_WORKSPACE_NAME: z.string().trim().min(1).max(100).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 } as const;
 
@@ -68,6 +69,8 @@ export interface Config {
   parseWorkers: number;
   watch: boolean;
   logLevel: string;
+  /** Names this autopilot in fleet views (`wvo_exporter_info{workspace}`); unset = the workspace root's base name. */
+  workspaceName?: string;
 }
 
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
@@ -102,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     parseWorkers: vars.WVO_PARSE_WORKERS,
     watch: vars.WVO_WATCH === 'true' || vars.WVO_WATCH === '1',
     logLevel: vars.LOG_LEVEL,
+    workspaceName: vars.WVO_WORKSPACE_NAME,
   };
 }
 
@@ -130,6 +134,11 @@ function resolveToken(token: string | undefined, file: string | undefined): stri
   if (text === '') return undefined;
   if (text.length < 16) throw new ConfigError('WVO_OBSERVABILITY_TOKEN_FILE', file, 'the token needs at least 16 characters');
   return text;
+}
+
+/** The name fleet views show for this autopilot: WVO_WORKSPACE_NAME, else the workspace root's base name. */
+export function workspaceName(config: Pick<Config, 'workspaceName' | 'workspaceRoot'>): string {
+  return config.workspaceName ?? (path.basename(config.workspaceRoot) || 'workspace');
 }
 
 /** Defaults for tests and library use: a full Config with overrides. */

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Collector } from './collector/collector.js';
 import type { Snapshot } from './collector/snapshot.js';
-import type { Config } from './config.js';
+import { workspaceName, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import { createFastPath } from './http/fast-path.js';
 import { SseHub } from './http/sse.js';
@@ -11,6 +11,7 @@ import type { MetricInput } from './metrics/catalog.js';
 import { startOtlpPush, type OtlpPush, type OtlpSettings } from './metrics/otlp.js';
 import { PrometheusProjection } from './metrics/prometheus.js';
 import { ViewCache } from './views/cache.js';
+import { EXPORTER_VERSION } from './version.js';
 
 export interface RunningExporter {
   readonly url: string;
@@ -62,6 +63,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     costPer1kTokens: config.costPer1kTokens,
     pricing: config.pricing,
     maxTaskSeries: config.maxTaskSeries,
+    identity: { workspace: workspaceName(config), version: EXPORTER_VERSION },
   });
   const prometheus = new PrometheusProjection(() => metricInput(collector.snapshot!));
   const pollMs = Math.min(config.cacheTtlMs, 1000);

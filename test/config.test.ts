@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, defaultConfig, loadConfig, REPO_ROOT } from '../src/config.js';
+import { ConfigError, defaultConfig, loadConfig, REPO_ROOT, workspaceName } from '../src/config.js';
 import { otlpSettings } from '../src/metrics/otlp.js';
 import { cleanup, tempDir } from './support/server.js';
 
@@ -75,6 +75,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('names the workspace by WVO_WORKSPACE_NAME, else by the base name of its root', () => {
+    expect(workspaceName(loadConfig({ WVO_WORKSPACE_ROOT: '/srv/autopilots/alpha/' }))).toBe('alpha');
+    expect(workspaceName(loadConfig({ WVO_WORKSPACE_ROOT: '/srv/alpha', WVO_WORKSPACE_NAME: '  weather-prod ' }))).toBe('weather-prod');
+    expect(workspaceName(loadConfig({ WVO_WORKSPACE_ROOT: '/' }))).toBe('workspace');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ WVO_OBSERVABILITY_PORT: '', LOG_LEVEL: '' })).toMatchObject({ port: 3030, logLevel: 'info' });
   });
@@ -97,6 +103,7 @@ describe('loadConfig', () => {
     ['WVO_RATE_LIMIT_PER_MIN', '-1'],
     ['WVO_RATE_LIMIT_PER_MIN', 'lots'],
     ['WVO_WATCH', 'maybe'],
+    ['WVO_WORKSPACE_NAME', 'x'.repeat(101)],
     ['LOG_LEVEL', 'loud'],
   ])('rejects %s=%j naming the variable and the value', (variable, value) => {
     const err = configError(() => loadConfig({ [variable]: value }));

@@ -7,7 +7,9 @@ import type { PrometheusProjection } from '../metrics/prometheus.js';
 import { wantsOpenMetrics } from '../metrics/prometheus.js';
 import type { ViewCache, ViewName } from '../views/cache.js';
 import { bearerAuth } from './auth.js';
+import { drilldownRoutes } from './drilldown.js';
 import { commonHeaders } from './headers.js';
+import { OPENAPI_PATH, openApiHandler } from './openapi.js';
 import type { SseHub } from './sse.js';
 
 export interface AppDeps {
@@ -112,16 +114,8 @@ export function createApp(deps: AppDeps): express.Express {
   };
   for (const [path, view] of Object.entries(JSON_ROUTES)) get(routes, path, json(view));
 
-  const csv = (view: ViewName, filename: string) => (_req: Request, res: Response) => {
-    const s = ready(res);
-    if (!s) return;
-    res
-      .type('text/csv; charset=utf-8')
-      .set('Content-Disposition', `attachment; filename="${filename}"`)
-      .send(deps.views.bytes(view, s));
-  };
-  get(routes, '/api/metrics/export/tasks', csv('tasks_csv', 'tasks.csv'));
-  get(routes, '/api/metrics/export/resolution', csv('resolution_csv', 'resolution.csv'));
+  for (const [path, handler] of drilldownRoutes(ready)) get(routes, path, handler);
+  get(routes, OPENAPI_PATH, openApiHandler);
 
   get(routes, STREAM_PATH, (req, res) => {
     if (!ready(res)) return;

@@ -41,6 +41,8 @@ export interface MetricInput {
   /** WVO_PRICING_FILE's prices; unset: costPer1kTokens for every token. */
   pricing?: Pricing;
   maxTaskSeries: number;
+  /** Who this exporter is, for fleet views; absent in library use without a config. */
+  identity?: { workspace: string; version: string };
 }
 
 interface Common {
@@ -428,6 +430,9 @@ export const catalog: readonly MetricDef[] = [
     collect: ({ exporter }) => [{ labels: {}, data: exporter.cycleDurations }],
   },
   gauge('wvo_sse_clients', 'Connected Server-Sent-Events clients.', '{client}', [], ({ exporter }) => one(exporter.sseClients)),
+  gauge('wvo_exporter_info', 'Identity of this exporter: the workspace it reads and its version (value 1).', '1', ['workspace', 'version'], ({ identity }) =>
+    identity ? [{ labels: { workspace: labelValue(identity.workspace), version: identity.version }, value: 1 }] : [],
+  ),
   gauge('wvo_snapshot_version', 'Version of the snapshot being served; increases whenever a source changes.', '1', [], ({ snapshot: s }) => one(s.version)),
 ];
 

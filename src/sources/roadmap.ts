@@ -23,6 +23,11 @@ const rawTask = z.object({
   domain: str,
   labels: stringList,
   epic_id: id,
+  dependencies: z
+    .array(z.unknown())
+    .optional()
+    .catch(undefined)
+    .transform((a) => (a ?? []).filter((x) => typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x))).map(String)),
 });
 
 const list = z.array(z.unknown()).optional().catch(undefined);
@@ -48,12 +53,18 @@ export interface RoadmapTask {
   epic: string;
   milestone?: string;
   labels: string[];
+  /** Ids of the tasks this one depends on, as written (they may name tasks not in the roadmap). */
+  dependencies: string[];
 }
 
 export interface Roadmap {
   tasks: RoadmapTask[];
   /** Tasks that were present but unreadable (no id, wrong types). */
   rejectedTasks: number;
+  /** Epic id → title, for epics that have one. */
+  epicTitles?: Record<string, string>;
+  /** Milestone id → title, for milestones that have one. */
+  milestoneTitles?: Record<string, string>;
 }
 
 export const roadmap = documentSource({
@@ -80,19 +91,28 @@ export const roadmap = documentSource({
           epic: epic ?? t.epic_id ?? 'none',
           milestone,
           labels: t.labels ?? [],
+          dependencies: t.dependencies,
         });
       }
     };
+    const epicTitles: Record<string, string> = {};
+    const milestoneTitles: Record<string, string> = {};
+    const titled = (titles: Record<string, string>, key: string | undefined, title: string | undefined) => {
+      // The first title wins, as for a task id written twice; `__proto__` would not become a key.
+      if (key !== undefined && key !== '__proto__' && title && !Object.hasOwn(titles, key)) titles[key] = title;
+    };
     for (const epic of doc.epics ?? []) {
       const epicId = epic.id ?? epic.name ?? epic.title ?? 'none';
+      titled(epicTitles, epicId, epic.title ?? epic.name);
       take(epic.tasks, epicId, undefined);
       for (const ms of epic.milestones ?? []) {
         const msId = ms.id ?? ms.name ?? ms.title;
+        titled(milestoneTitles, msId, ms.title ?? ms.name);
         take(ms.tasks, epicId, msId);
         for (const set of ms.sets ?? []) take(set.tasks, epicId, msId);
       }
     }
     take(doc.tasks, undefined, undefined);
-    return { tasks, rejectedTasks };
+    return { tasks, rejectedTasks, epicTitles, milestoneTitles };
   },
 });

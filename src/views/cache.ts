@@ -1,5 +1,4 @@
 import type { Snapshot } from '../collector/snapshot.js';
-import { tasksCsv, resolutionCsv } from './csv.js';
 import { healthView, qualityView, resolutionView, resourcesView, tasksView, usageView, type ViewOptions } from './rest.js';
 
 const builders = {
@@ -9,8 +8,6 @@ const builders = {
   resources: (s: Snapshot, o: ViewOptions) => JSON.stringify(resourcesView(s, o)),
   usage: (s: Snapshot) => JSON.stringify(usageView(s)),
   health: (s: Snapshot) => JSON.stringify(healthView(s)),
-  tasks_csv: (s: Snapshot) => tasksCsv(s),
-  resolution_csv: (s: Snapshot) => resolutionCsv(s),
 } as const;
 
 export type ViewName = keyof typeof builders;

@@ -5,6 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalog } from '../../src/metrics/catalog.js';
 import {
@@ -152,6 +154,17 @@ describe('values from a workspace with known numbers', () => {
     samples = await scrape(known.url);
   });
   const v = (name: string, labels: Record<string, string> = {}) => sampleValue(samples, name, labels);
+
+  it('names the exporter: wvo_exporter_info{workspace,version} 1', async () => {
+    const info = samples.filter((s) => s.name === 'wvo_exporter_info');
+    expect(info).toHaveLength(1);
+    expect(info[0]!.value).toBe(1);
+    expect(info[0]!.labels.workspace).toBe(path.basename(known.workspace.root));
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(info[0]!.labels.version).toBe(pkg.version);
+    const named = await startTestExporter({ files: f.files, config: { workspaceName: 'fleet-alpha' } });
+    expect(sampleValue(await scrape(named.url), 'wvo_exporter_info', { workspace: 'fleet-alpha', version: pkg.version })).toBe(1);
+  });
 
   it('gauges from the health report', () => {
     const l = f.latest;

@@ -79,6 +79,7 @@ describe('roadmap source', () => {
       epic: 'E-1',
       milestone: 'M-1.1',
       labels: ['adapter', 'noaa'],
+      dependencies: [],
     });
     // Tasks in a set belong to the set's milestone.
     expect([t['T-1.3.1']!.epic, t['T-1.3.1']!.milestone]).toEqual(['E-1', 'M-1.3']);
@@ -147,7 +148,7 @@ describe('roadmap source', () => {
   - { id: 12, title: .inf, labels: [x, 1, .nan, y, ~], domain: 3, status: .nan }
 `);
     expect(v.rejectedTasks).toBe(7);
-    expect(v.tasks).toEqual([{ id: '12', title: '', status: 'pending', domain: undefined, epic: 'none', milestone: undefined, labels: ['x', 'y'] }]);
+    expect(v.tasks).toEqual([{ id: '12', title: '', status: 'pending', domain: undefined, epic: 'none', milestone: undefined, labels: ['x', 'y'], dependencies: [] }]);
   });
 
   it('keeps the siblings of a malformed epic, milestone or set', () => {
@@ -173,6 +174,31 @@ describe('roadmap source', () => {
       ['T-3', 'E-2', null, 'pending'],
     ]);
     expect(v.rejectedTasks).toBe(0);
+  });
+
+  it('keeps dependencies (numbers as strings, other values dropped) and the epic and milestone titles', () => {
+    const v = roadmap.parse(`epics:
+  - id: E-1
+    title: Ingestion
+    milestones:
+      - id: M-1
+        title: Adapters
+        tasks:
+          - { id: T-1, dependencies: [T-0, 7, ~, { x: 1 }, .nan, OPS-17] }
+          - { id: T-2, dependencies: "T-1" }
+      - id: M-2
+        tasks: [{ id: T-3, dependencies: [T-1, T-2] }]
+  - name: Quality gates
+    milestones: [{ name: Rollout, tasks: [{ id: T-4 }] }]
+`);
+    expect(v.tasks.map((t) => [t.id, t.dependencies])).toEqual([
+      ['T-1', ['T-0', '7', 'OPS-17']],
+      ['T-2', []],
+      ['T-3', ['T-1', 'T-2']],
+      ['T-4', []],
+    ]);
+    expect(v.epicTitles).toEqual({ 'E-1': 'Ingestion', 'Quality gates': 'Quality gates' });
+    expect(v.milestoneTitles).toEqual({ 'M-1': 'Adapters', Rollout: 'Rollout' });
   });
 
   it('reads a task without a status as pending rather than rejecting it', () => {

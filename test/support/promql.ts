@@ -33,3 +33,51 @@ export function parsePromQL(expr: string): ParsedPromQL {
   }
   return { metrics: [...metrics] };
 }
+
+export interface PromQLStructure {
+  /** Each vector selector: its metric and its label matchers as written (`name op "value"`). */
+  selectors: { metric: string; matchers: string[] }[];
+  /** Each aggregation: its operator and grouping (`by`/`without` and labels; none = across everything). */
+  aggregations: { op: string; modifier?: 'by' | 'without'; labels: string[] }[];
+  /** Each vector-matching clause of a binary operation (`on`/`ignoring` and labels). */
+  matching: { modifier: 'on' | 'ignoring'; labels: string[] }[];
+}
+
+/**
+ * The selectors, aggregations and vector matching of an expression. Matchers are returned as
+ * written (`$job` stays); only Grafana's interval variables are replaced, by same-length durations.
+ */
+export function promqlStructure(expr: string): PromQLStructure {
+  const text = expr.replace(/\$__[a-z_]+/g, (m) => `${'9'.repeat(m.length - 1)}s`);
+  parsePromQL(text);
+  const out: PromQLStructure = { selectors: [], aggregations: [], matching: [] };
+  const labelsOf = (node: { getChild(name: string): { from: number; to: number } | null } | null): string[] => {
+    const grouping = node?.getChild('GroupingLabels') as unknown as { firstChild: unknown } | null;
+    if (!grouping) return [];
+    const names: string[] = [];
+    for (let c = (grouping as { firstChild: { name: string; from: number; to: number; nextSibling: unknown } | null }).firstChild; c; c = c.nextSibling as typeof c) {
+      if (c.name === 'LabelName') names.push(text.slice(c.from, c.to));
+    }
+    return names;
+  };
+  parser.parse(text).iterate({
+    enter(ref) {
+      const node = ref.node;
+      if (ref.name === 'VectorSelector') {
+        const id = node.getChild('Identifier');
+        const braces = node.getChild('LabelMatchers');
+        const matchers: string[] = [];
+        for (let c = braces?.firstChild; c; c = c.nextSibling) if (c.name.endsWith('LabelMatcher')) matchers.push(text.slice(c.from, c.to).replace(/\s+/g, ''));
+        out.selectors.push({ metric: id ? text.slice(id.from, id.to) : '', matchers });
+      } else if (ref.name === 'AggregateExpr') {
+        const op = node.getChild('AggregateOp');
+        const modifier = node.getChild('AggregateModifier');
+        const kind = modifier?.getChild('By') ? 'by' : modifier?.getChild('Without') ? 'without' : undefined;
+        out.aggregations.push({ op: op ? text.slice(op.from, op.to) : '', modifier: kind, labels: labelsOf(modifier) });
+      } else if (ref.name === 'MatchingModifierClause') {
+        out.matching.push({ modifier: node.getChild('On') ? 'on' : 'ignoring', labels: labelsOf(node) });
+      }
+    },
+  });
+  return out;
+}

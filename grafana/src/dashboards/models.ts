@@ -1,0 +1,227 @@
+/** Issue 8's execution panels: what each model costs and does, why executions fail, and model routing. */
+import type { PanelSpec, RowSpec } from '../builder.js';
+import { orZero } from '../promql.js';
+import { thresholdsOf, unitOf } from '../style.js';
+
+/** Executions per autopilot and model, optionally narrowed by one more matcher. */
+const byModel = (matcher?: string) => `sum by (instance, model) (wvo_executions_total{agent_type=~"$agent_type"${matcher ? `, ${matcher}` : ''}})`;
+
+const EXECUTIONS_CSV = { title: 'Executions by agent type and model (CSV)', url: '${exporter_url}/api/metrics/export/executions' };
+
+export const executionsByModel: RowSpec = {
+  row: 'Models, failures and outcomes',
+  panels: [
+    {
+      type: 'timeseries',
+      title: 'Executions by model and status',
+      description: 'Executions finished per minute, by model (codex_model, else model) and final status.',
+      w: 12,
+      h: 8,
+      unit: 'perMinute',
+      queries: [{ expr: '60 * sum by (instance, model, status) (rate(wvo_executions_total{agent_type=~"$agent_type"}[$__rate_interval]))', legend: '{{model}} · {{status}}' }],
+      defaults: { custom: { fillOpacity: 50, stacking: { mode: 'normal' } } },
+    },
+    {
+      type: 'table',
+      title: 'Executions by model',
+      description: 'Per model: executions, the share that failed, their token cost and tokens, over every execution the workspace holds (archives included). Links open the executions CSV.',
+      w: 12,
+      h: 8,
+      unit: 'count',
+      queries: [
+        { expr: byModel(), table: true },
+        // A model without failures gets 0 (the zero comes from its own total, so it keeps the model label).
+        { expr: `(${byModel('status="failure"')} or 0 * ${byModel()}) / (${byModel()} > 0)`, table: true },
+        { expr: 'sum by (instance, model) (wvo_execution_cost_usd_total{agent_type=~"$agent_type"})', table: true },
+        { expr: 'sum by (instance, model) (wvo_execution_tokens_total{agent_type=~"$agent_type"})', table: true },
+      ],
+      panelLinks: [EXECUTIONS_CSV],
+      links: [EXECUTIONS_CSV],
+      overrides: [
+        { matcher: { id: 'byName', options: 'failure share' }, properties: [unitOf('ratio'), { id: 'custom.cellOptions', value: { type: 'color-text' } }, thresholdsOf('failureShare')] },
+        { matcher: { id: 'byName', options: 'cost' }, properties: [unitOf('usd')] },
+      ],
+      transformations: [
+        { id: 'merge', options: {} },
+        {
+          id: 'organize',
+          options: {
+            excludeByName: { Time: true },
+            indexByName: { instance: 0, model: 1, 'Value #A': 2, 'Value #B': 3, 'Value #C': 4, 'Value #D': 5 },
+            renameByName: { 'Value #A': 'executions', 'Value #B': 'failure share', 'Value #C': 'cost', 'Value #D': 'tokens' },
+          },
+        },
+      ],
+    },
+    {
+      type: 'bargauge',
+      title: 'Failures by type',
+      description: 'Failed executions by failure_type (unknown when the writer gave none), per agent type.',
+      w: 8,
+      h: 8,
+      unit: 'count',
+      thresholds: 'anyIsWarning',
+      queries: [{ expr: 'sum by (instance, failure_type) (wvo_execution_failures_total{agent_type=~"$agent_type"})', legend: '{{failure_type}}', instant: true }],
+      defaults: { decimals: 0 },
+    },
+    {
+      type: 'piechart',
+      title: 'Outcome mix',
+      description: "Executions by the writer's final_status (e.g. done, failed, needs_review).",
+      w: 8,
+      h: 8,
+      unit: 'count',
+      queries: [{ expr: 'sum by (instance, final_status) (wvo_execution_outcomes_total{agent_type=~"$agent_type"})', legend: '{{final_status}}', instant: true }],
+    },
+    {
+      type: 'timeseries',
+      title: 'Failures by type (per hour)',
+      description: 'Failed executions per hour by failure_type (rate over $__rate_interval).',
+      w: 8,
+      h: 8,
+      unit: 'perHour',
+      queries: [{ expr: '3600 * sum by (instance, failure_type) (rate(wvo_execution_failures_total{agent_type=~"$agent_type"}[$__rate_interval]))', legend: '{{failure_type}}' }],
+      defaults: { custom: { drawStyle: 'bars', fillOpacity: 80, lineWidth: 1, stacking: { mode: 'normal' } } },
+    },
+    {
+      type: 'stat',
+      title: 'Mean quality score',
+      description: 'Mean quality_score of executions (0..1) per agent type, over every execution that carried one.',
+      w: 6,
+      h: 6,
+      unit: 'ratio',
+      thresholds: 'highIsGood',
+      queries: [{ expr: 'sum by (instance, agent_type) (wvo_execution_quality_score_sum{agent_type=~"$agent_type"}) / (sum by (instance, agent_type) (wvo_execution_quality_score_count{agent_type=~"$agent_type"}) > 0)', legend: '{{agent_type}}' }],
+      options: { textMode: 'value_and_name' },
+      defaults: { decimals: 1 },
+    },
+    {
+      type: 'timeseries',
+      title: 'Quality score p10 / p50',
+      description: 'Quantiles of the execution quality score (wvo_execution_quality_score, buckets of 0.1) over every execution since the exporter started.',
+      w: 6,
+      h: 6,
+      unit: 'ratio',
+      queries: [
+        { expr: 'histogram_quantile(0.5, sum by (instance, le) (wvo_execution_quality_score_bucket{agent_type=~"$agent_type"}))', legend: 'p50' },
+        { expr: 'histogram_quantile(0.1, sum by (instance, le) (wvo_execution_quality_score_bucket{agent_type=~"$agent_type"}))', legend: 'p10' },
+      ],
+      defaults: { min: 0, max: 1 },
+    },
+    {
+      type: 'stat',
+      title: 'Prompt cache hit ratio',
+      description: 'Share of executions whose prompt hit the cache (lines whose prompt_cache_hit is a boolean).',
+      w: 6,
+      h: 6,
+      unit: 'ratio',
+      thresholds: 'highIsGood',
+      queries: [{ expr: `${orZero('sum by (instance) (wvo_execution_prompt_cache_total{agent_type=~"$agent_type", result="hit"})')} / (sum by (instance) (wvo_execution_prompt_cache_total{agent_type=~"$agent_type"}) > 0)`, legend: 'hit ratio' }],
+      defaults: { decimals: 1 },
+    },
+    {
+      type: 'timeseries',
+      title: 'Prompt cache hits and misses (per hour)',
+      description: 'Executions per hour whose prompt hit or missed the cache.',
+      w: 6,
+      h: 6,
+      unit: 'perHour',
+      queries: [{ expr: '3600 * sum by (instance, result) (rate(wvo_execution_prompt_cache_total{agent_type=~"$agent_type"}[$__rate_interval]))', legend: '{{result}}' }],
+    },
+  ],
+};
+
+const costByModel: PanelSpec[] = [
+  {
+    type: 'bargauge',
+    title: 'Execution cost by model',
+    description: 'Token cost of every execution the workspace holds, per model (codex_model, else model).',
+    w: 8,
+    h: 8,
+    unit: 'usd',
+    thresholds: 'info',
+    queries: [{ expr: 'sum by (instance, model) (wvo_execution_cost_usd_total{agent_type=~"$agent_type"})', legend: '{{model}}', instant: true }],
+    links: [EXECUTIONS_CSV],
+    defaults: { decimals: 2 },
+  },
+  {
+    type: 'timeseries',
+    title: 'Execution cost rate by model (per hour)',
+    description: 'Dollars per hour spent by executions of each model (rate over $__rate_interval).',
+    w: 8,
+    h: 8,
+    unit: 'usd',
+    queries: [{ expr: '3600 * sum by (instance, model) (rate(wvo_execution_cost_usd_total{agent_type=~"$agent_type"}[$__rate_interval]))', legend: '{{model}}' }],
+  },
+  {
+    type: 'timeseries',
+    title: 'Execution tokens by model (per hour)',
+    description: 'Prompt and completion tokens per hour by model.',
+    w: 8,
+    h: 8,
+    unit: 'count',
+    queries: [{ expr: '3600 * sum by (instance, model, kind) (rate(wvo_execution_tokens_total{agent_type=~"$agent_type"}[$__rate_interval]))', legend: '{{model}} · {{kind}}' }],
+  },
+];
+
+export const modelsAndRouting: RowSpec = {
+  row: 'Models and routing',
+  panels: [
+    ...costByModel,
+    {
+      type: 'stat',
+      title: 'Routed tasks',
+      description: "Tasks the model router has routed (model_router_telemetry.json totalTasks).",
+      w: 4,
+      h: 6,
+      unit: 'count',
+      thresholds: 'info',
+      queries: [{ expr: 'wvo_model_router_routed_tasks', legend: 'routed' }],
+      options: { graphMode: 'none' },
+      defaults: { decimals: 0 },
+    },
+    {
+      type: 'stat',
+      title: 'Routing savings',
+      description: 'Savings of routing against the all-premium baseline (savingsPercent ÷ 100).',
+      w: 4,
+      h: 6,
+      unit: 'ratio',
+      thresholds: 'highIsGood90',
+      queries: [{ expr: 'wvo_model_router_savings_ratio', legend: 'savings' }],
+      defaults: { decimals: 1 },
+    },
+    {
+      type: 'bargauge',
+      title: 'Routed cost vs baseline',
+      description: 'What the routed tasks cost (actual) against what the baseline model would have cost.',
+      w: 6,
+      h: 6,
+      unit: 'usd',
+      thresholds: 'info',
+      queries: [{ expr: 'max by (instance, kind) (wvo_model_router_cost_usd)', legend: '{{kind}}', instant: true }],
+      defaults: { decimals: 2 },
+    },
+    {
+      type: 'piechart',
+      title: 'Routed tasks by tier',
+      description: 'Tasks per model tier chosen by the router (tierDistribution).',
+      w: 5,
+      h: 6,
+      unit: 'count',
+      queries: [{ expr: 'max by (instance, tier) (wvo_model_router_tasks)', legend: '{{tier}}', instant: true }],
+    },
+    {
+      type: 'bargauge',
+      title: 'Estimated provider cost',
+      description: 'Estimated cost per provider, account and window from usage and the price file (WVO_PRICING_FILE, else WVO_COST_PER_1K_TOKENS).',
+      w: 5,
+      h: 6,
+      unit: 'usd',
+      thresholds: 'info',
+      queries: [{ expr: 'max by (instance, provider, account, window) (wvo_provider_estimated_cost_usd{provider=~"$provider", window=~"$window"})', legend: '{{provider}} · {{account}}', instant: true }],
+      panelLinks: [{ title: 'Provider usage (CSV)', url: '${exporter_url}/api/metrics/export/usage' }],
+      defaults: { decimals: 2 },
+    },
+  ],
+};

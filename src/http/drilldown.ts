@@ -1,0 +1,81 @@
+/**
+ * Routes of the task drill-down and the CSV exports: they validate the query, call a view and
+ * serialise its answer. Tasks answers carry the roadmap's content hash as ETag (304 on a match);
+ * exports stream.
+ */
+import { pipeline } from 'node:stream/promises';
+import type { Request, Response } from 'express';
+import type { Snapshot } from '../collector/snapshot.js';
+import { CSV_EXPORTS, csvFileName, csvStream } from '../views/csv.js';
+import { listTasks, taskDetail, taskIndex, type Outcome, type TaskFilter } from '../views/tasks.js';
+import { DEFAULT_LIMIT, parseQuery, TaskExportQuery, TaskListQuery, toFilter } from './task-query.js';
+
+export type Handler = (req: Request, res: Response) => void | Promise<void>;
+export type RouteTable = [path: string, handler: Handler][];
+
+export const TASKS_PATH = '/api/tasks';
+export const TASK_PATH = '/api/tasks/:id';
+export const EXPORT_PREFIX = '/api/metrics/export/';
+
+const badQuery = (res: Response, e: { parameter: string; error: string }) =>
+  void res.status(400).json({ error: e.error, parameter: e.parameter });
+
+/** Sets the ETag; true (and a bodiless 304 sent) when If-None-Match names it. */
+export function notModified(req: Request, res: Response, tag: string): boolean {
+  // no-cache rather than no-store: a client may keep the answer, and revalidates it with If-None-Match.
+  const etag = `"${tag}"`;
+  res.set({ ETag: etag, 'Cache-Control': 'no-cache' });
+  // Not req.fresh: it ignores If-None-Match when the request says Cache-Control: no-cache, which
+  // fetch() adds to every request carrying If-None-Match; an origin server answers it anyway (RFC 9110 §13.1.2).
+  const candidates = req.headers['if-none-match']?.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  if (!candidates?.some((t) => t === etag || t === '*')) return false;
+  res.status(304).end();
+  return true;
+}
+
+function sendTagged<T>(req: Request, res: Response, tag: string, outcome: Outcome<T>): void {
+  if (!outcome.ok) {
+    const { status, error, parameter } = outcome;
+    return void res.status(status).json(parameter === undefined ? { error } : { error, parameter });
+  }
+  if (!notModified(req, res, tag)) res.json(outcome.value);
+}
+
+export function drilldownRoutes(ready: (res: Response) => Snapshot | undefined): RouteTable {
+  const tasks: Handler = (req, res) => {
+    const q = parseQuery(TaskListQuery, req.query);
+    if (!q.ok) return badQuery(res, q);
+    const s = ready(res);
+    if (!s) return;
+    const index = taskIndex(s.data.roadmap);
+    sendTagged(req, res, index.hash, listTasks(index, toFilter(q.value), { limit: q.value.limit ?? DEFAULT_LIMIT, cursor: q.value.cursor }));
+  };
+
+  const task: Handler = (req, res) => {
+    const s = ready(res);
+    if (!s) return;
+    const index = taskIndex(s.data.roadmap);
+    sendTagged(req, res, index.hash, taskDetail(index, String(req.params.id)));
+  };
+
+  const exports: RouteTable = [...CSV_EXPORTS.values()].map((e) => [
+    `${EXPORT_PREFIX}${e.name}`,
+    async (req, res) => {
+      let filter: TaskFilter = { labels: [], sort: 'id' };
+      if (e.filtered) {
+        const q = parseQuery(TaskExportQuery, req.query);
+        if (!q.ok) return badQuery(res, q);
+        filter = toFilter(q.value);
+      }
+      const s = ready(res);
+      if (!s) return;
+      res.type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="${csvFileName(e)}"`);
+      await pipeline(csvStream(e, s, filter), res).catch((err: NodeJS.ErrnoException) => {
+        // The client went away mid-download: nothing to answer, nothing to log.
+        if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+      });
+    },
+  ]);
+
+  return [[TASKS_PATH, tasks], [TASK_PATH, task], ...exports];
+}
