@@ -321,7 +321,7 @@ async function coldStart(ws: WorkspaceInfo): Promise<{ ex: Exporter; tasksMs: nu
       if (r.status !== 200) return undefined;
       const text = r.body.toString();
       const complete =
-        metricSum(text, 'wvo_quality_gate_decisions_total') === ws.decisionLines && metricSum(text, 'wvo_executions_total') === ws.executionSummaries;
+        metricSum(text, 'wvo_quality_gate_decisions_total') === ws.decisionLines && metricSum(text, 'wvo_executions_total') === ws.executionSummaries + ws.archiveSummaries;
       return complete ? now() - t : undefined;
     }),
   ]);
@@ -540,13 +540,14 @@ async function main(): Promise<void> {
   const roots: [string, string] = [path.join(dir, 'log10'), path.join(dir, 'log50')];
   for (const d of [bigRoot, ...roots]) await fs.mkdir(d);
   log('generating workspaces');
-  const big = await generateWorkspace(bigRoot, { roadmap: [20, 5, 20, 50], decisions: { lines: 100_000 }, executionSummaries: 100_000 });
+  const big = await generateWorkspace(bigRoot, { roadmap: [20, 5, 20, 50], decisions: { lines: 100_000 }, executionSummaries: 100_000, archives: { files: 4, summaries: 20_000 } });
   const small = await Promise.all(
     roots.map((root, k) => generateWorkspace(root, { roadmap: [3, 3, 10, 5], decisions: { bytes: [10, 50][k]! * MB }, executionSummaries: 1000 }, 43 + k)),
   );
   const wsLine =
     `big workspace: ${big.tasks} roadmap tasks (${mb(big.roadmapBytes)} YAML), ${big.decisionLines} decision lines (${mb(big.decisionBytes)}), ` +
-    `${big.executionLines} execution lines of which ${big.executionSummaries} summaries (${mb(big.executionBytes)}); ` +
+    `${big.executionLines} execution lines of which ${big.executionSummaries} summaries (${mb(big.executionBytes)}), ` +
+    `${big.archiveSummaries} more summaries in ${big.archiveFiles} archives (${mb(big.archiveBytes)}); ` +
     `append-cost logs: ${mb(small[0]!.decisionBytes)} (${small[0]!.decisionLines} lines) and ${mb(small[1]!.decisionBytes)} (${small[1]!.decisionLines} lines)`;
   log(wsLine);
 

@@ -12,14 +12,17 @@ export const PATHS = {
   providerCapacity: 'state/analytics/provider_capacity_metrics.json',
   usage: 'state/limits/usage_log.json',
   executions: 'state/telemetry/executions.jsonl',
-  archive: 'state/telemetry/archives/executions-2026-11-20.jsonl',
+  // The writer's rotation name: executions_<ISO time, ':' and '.' as '-'>.jsonl
+  archive: 'state/telemetry/archives/executions_2026-11-19T23-59-59.jsonl',
+  archivesDir: 'state/telemetry/archives',
   metricsSummary: 'state/telemetry/metrics_summary.json',
   roadmap: 'state/roadmap.yaml',
   mcpPid: 'state/.mcp.pid',
+  modelRouter: 'state/analytics/model_router_telemetry.json',
 } as const;
 
 /** The JSON documents a writer rewrites whole. */
-export const JSON_DOCS = ['health', 'orchestration', 'resolution', 'resources', 'providerCapacity', 'usage', 'metricsSummary'] as const;
+export const JSON_DOCS = ['health', 'orchestration', 'resolution', 'resources', 'providerCapacity', 'usage', 'metricsSummary', 'modelRouter'] as const;
 export type JsonDoc = (typeof JSON_DOCS)[number];
 
 /** Deterministic PRNG (mulberry32), so every run generates the same workspace: the simulator's. */
@@ -32,7 +35,25 @@ const int = (r: Rand, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo 
 
 const BASE_MS = Date.parse('2026-11-20T00:00:00.000Z');
 const AGENTS = ['claude_code', 'codex', 'gemini_cli'] as const;
-const MODELS: Record<string, string> = { claude_code: 'claude-sonnet-4-5', codex: 'gpt-5-codex', gemini_cli: 'gemini-2.5-pro' };
+const MODELS: Record<string, readonly string[]> = {
+  claude_code: ['claude-sonnet-4-5', 'claude-opus-4-1'],
+  codex: ['gpt-5-codex', 'gpt-5'],
+  gemini_cli: ['gemini-2.5-pro'],
+};
+const FAILURE_TYPES = ['timeout', 'test_failure', 'provider_error', 'tool_error', null] as const;
+const ERRORS: Record<string, string> = {
+  timeout: 'timeout after 1800s',
+  test_failure: 'tests failed after 3 fix attempts',
+  provider_error: 'provider returned 529 overloaded',
+  tool_error: 'apply_patch rejected: context mismatch',
+};
+const ANOMALIES = [
+  ['stale_tasks', 'warning', 'recover_stale_tasks', 'Stale tasks prevent WIP limit from freeing up. Safe to recover to pending state.'],
+  ['dependency_desync', 'critical', 'resync_dependencies', 'Dependencies not synced from YAML. May cause tasks to execute out of order.'],
+  ['throughput_degradation', 'critical', 'alert_only', 'Throughput degradation is often a symptom of other issues. Investigate manually.'],
+  ['wip_starvation', 'warning', 'alert_only', 'WIP starvation may indicate dependency blocking or prefetch issues. Monitor for now.'],
+  ['queue_empty', 'info', 'none', 'Queue empty with pending tasks is expected when all are dependency-blocked.'],
+] as const;
 const DOMAINS = ['ingestion', 'storage', 'streaming', 'quality', 'orchestration', 'observability', 'finops', 'ops', 'ml', 'api'];
 const STATUSES = ['completed', 'done', 'complete', 'in_progress', 'In Progress', 'ready', 'pending', 'blocked', 'blocked_by_dependency', 'needs_review', 'todo'];
 const LABELS = ['adapter', 'schema', 'parquet', 'kafka', 'gates', 'rubric', 'consensus', 'alerting', 'grafana', 'otel', 'cost', 'security', 'migration', 'data-quality', 'resilience'];
@@ -143,16 +164,20 @@ export function executionLine(r: Rand, i: number, at = BASE_MS + i * 5000): { te
   const success = r() < 0.75;
   const prompt = int(r, 5_000, 60_000);
   const completion = int(r, 500, 12_000);
+  const model = pick(r, MODELS[agentType]!);
+  const failureType = success ? null : pick(r, FAILURE_TYPES);
   return {
+    // The shape of ExecutionTelemetryRecord: codex names its model in codex_model, the others in model.
     text: JSON.stringify({
       timestamp: iso(at),
       type: 'execution_summary',
       task_id: taskId(int(r, 0, 1999)),
       agent_id: agent,
       agent_type: agentType,
-      model: MODELS[agentType],
+      ...(agentType === 'codex' ? { codex_model: model, codex_preset: pick(r, ['gpt-5-codex-medium', 'gpt-5-codex-high']) } : { model }),
       success,
-      final_status: success ? 'completed' : 'failed',
+      failure_type: failureType,
+      final_status: success ? 'completed' : pick(r, ['failed', 'failed', 'timeout', 'blocked']),
       duration_seconds: round(10 + r() * 1200, 1),
       quality_score: round(success ? 0.6 + r() * 0.4 : r() * 0.5),
       prompt_tokens: prompt,
@@ -160,7 +185,8 @@ export function executionLine(r: Rand, i: number, at = BASE_MS + i * 5000): { te
       total_tokens: prompt + completion,
       token_cost_usd: round((prompt + completion) * 0.000004, 4),
       project_phase: pick(r, ['planning', 'implementation', 'testing', 'review']),
-      ...(success ? {} : { error: pick(r, ['provider returned 529 overloaded', 'tests failed after 3 fix attempts', 'timeout after 1800s']) }),
+      prompt_cache_hit: agentType === 'gemini_cli' ? null : r() < 0.6,
+      ...(failureType ? { error: ERRORS[failureType] } : {}),
     }),
     summary: true,
   };
@@ -218,6 +244,14 @@ export function roadmapYaml(r: Rand, epics: number, milestonesPerEpic: number, t
   return { text: out.join('\n') + '\n', tasks: n };
 }
 
+const anomaly = (type: string, severity: string, detectedAt: number) => ({
+  type,
+  severity,
+  description: `${type.replace(/_/g, ' ')} detected by the health monitor`,
+  metrics: { observed: 1 },
+  detectedAt,
+});
+
 /** The whole-file JSON documents; `tick` varies the values a writer changes. */
 export function jsonDoc(doc: JsonDoc, r: Rand, tick: number, now = BASE_MS + tick * 100): unknown {
   switch (doc) {
@@ -247,6 +281,19 @@ export function jsonDoc(doc: JsonDoc, r: Rand, tick: number, now = BASE_MS + tic
             busyAgents: busy,
             idleAgents: 8 - busy,
             totalAgents: 8,
+            dependencySyncRatio: round(0.6 + r() * 0.4, 3),
+          };
+        }),
+        // The monitor's last 10 remediations: each tick (a cycle) adds one and drops the oldest.
+        activeAnomalies: ANOMALIES.slice(0, 1 + (tick % 4)).map(([type, severity]) => anomaly(type, severity, now)),
+        recentRemediations: Array.from({ length: 10 }, (_, k) => {
+          const cycle = tick + k;
+          const [type, severity, action, rationale] = ANOMALIES[cycle % ANOMALIES.length]!;
+          const success = cycle % 7 !== 0;
+          return {
+            plan: { anomaly: anomaly(type, severity, BASE_MS + cycle * 300_000), action, rationale, estimatedImpact: 'low', safe: true },
+            success,
+            message: success ? 'Alert logged, no action taken' : `Remediation ${action} failed: state machine busy`,
           };
         }),
         alerts: [{ level: 'warning', message: '2 tasks stale for more than 60 minutes', since: iso(now - 3_600_000) }],
@@ -378,6 +425,32 @@ export function jsonDoc(doc: JsonDoc, r: Rand, tick: number, now = BASE_MS + tic
         ),
       };
     }
+    case 'modelRouter': {
+      const tiers = { haiku: 400 + tick, 'sonnet-3.5': 300, 'sonnet-4.5': 250, 'sonnet-4.5-reasoning': 50 };
+      const totalTasks = Object.values(tiers).reduce((a, b) => a + b, 0);
+      const baseline = round(totalTasks * 0.075, 4);
+      const actual = round(totalTasks * 0.041, 4);
+      return {
+        version: '1.0',
+        startedAt: iso(BASE_MS),
+        lastUpdatedAt: iso(now),
+        totalTasks,
+        totalCostActual: actual,
+        totalCostBaseline: baseline,
+        totalSavings: round(baseline - actual, 4),
+        savingsPercent: ((baseline - actual) / baseline) * 100,
+        tierDistribution: tiers,
+        recentTasks: Array.from({ length: 100 }, (_, k) => ({
+          taskId: taskId(k * 17),
+          timestamp: iso(now - k * 60_000),
+          tier: pick(r, Object.keys(tiers)),
+          complexity: int(r, 0, 10),
+          costActual: round(r() * 0.1, 4),
+          costBaseline: 0.075,
+          savings: round(0.075 - r() * 0.1, 4),
+        })),
+      };
+    }
     case 'metricsSummary':
       return {
         generated_at: iso(now),
@@ -394,6 +467,8 @@ export interface WorkspaceSpec {
   decisions: { lines: number } | { bytes: number };
   /** Execution summaries to write (other telemetry types are interleaved on top). */
   executionSummaries: number;
+  /** Rotated logs in state/telemetry/archives/ and the summaries they hold in all (default: 1 file, 500). */
+  archives?: { files: number; summaries: number };
 }
 
 export interface WorkspaceInfo {
@@ -405,6 +480,10 @@ export interface WorkspaceInfo {
   executionSummaries: number;
   executionBytes: number;
   roadmapBytes: number;
+  /** Summaries in the archives (the exporter counts them too) and the archives' size. */
+  archiveSummaries: number;
+  archiveFiles: number;
+  archiveBytes: number;
 }
 
 async function writeLines(file: string, next: () => string | undefined): Promise<number> {
@@ -464,8 +543,33 @@ export async function generateWorkspace(root: string, spec: WorkspaceSpec, seed 
     if (summary) executionSummaries++;
     return text;
   });
-  let archived = 0;
-  await writeLines(abs(PATHS.archive), () => (archived < 500 ? executionLine(r, archived++).text : undefined));
+  const archives = spec.archives ?? { files: 1, summaries: 500 };
+  let archiveSummaries = 0;
+  let archiveBytes = 0;
+  for (let f = 0; f < archives.files; f++) {
+    // Older sessions: one archive a day before BASE_MS, the first one under PATHS.archive.
+    const name = f === 0 ? PATHS.archive : `${PATHS.archivesDir}/executions_${iso(BASE_MS - (f + 1) * 86_400_000).replace(/[:.]/g, '-').slice(0, 19)}.jsonl`;
+    const quota = Math.floor((archives.summaries * (f + 1)) / archives.files);
+    let k = 0;
+    archiveBytes += await writeLines(abs(name), () => {
+      if (archiveSummaries >= quota) return undefined;
+      const { text, summary } = executionLine(r, k, BASE_MS - (f + 1) * 86_400_000 + k++ * 1000);
+      if (summary) archiveSummaries++;
+      return text;
+    });
+  }
 
-  return { root, tasks: roadmap.tasks, decisionLines, decisionBytes, executionLines, executionSummaries, executionBytes, roadmapBytes: Buffer.byteLength(roadmap.text) };
+  return {
+    root,
+    tasks: roadmap.tasks,
+    decisionLines,
+    decisionBytes,
+    executionLines,
+    executionSummaries,
+    executionBytes,
+    roadmapBytes: Buffer.byteLength(roadmap.text),
+    archiveSummaries,
+    archiveFiles: archives.files,
+    archiveBytes,
+  };
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { loadPricing, PricingError, type Pricing } from './sources/pricing.js';
 
 /** The repository root: the default workspace, so a fresh `npm start` shows the bundled sample `state/`. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,6 +42,7 @@ export const variables = {
   WVO_OBSERVABILITY_TOKEN_FILE: z.string().min(1).optional(),
   WVO_PARSE_WORKERS: int(0, 8).default(2),
   WVO_WATCH: z.enum(['true', 'false', '1', '0']).default('true'),
+  WVO_PRICING_FILE: z.string().min(1).optional(),
   WVO_WORKSPACE_NAME: z.string().trim().min(1).max(100).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 } as const;
@@ -86,6 +88,8 @@ export interface Config {
   streamIntervalMs: number;
   corsOrigin: string;
   costPer1kTokens: number;
+  /** Prices per provider and model from WVO_PRICING_FILE; unset: every token costs costPer1kTokens. */
+  pricing?: Pricing;
   maxTaskSeries: number;
   maxLineBytes: number;
   sseMaxClients: number;
@@ -122,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streamIntervalMs: vars.WVO_OBSERVABILITY_STREAM_INTERVAL_MS,
     corsOrigin: vars.WVO_OBSERVABILITY_CORS_ORIGIN,
     costPer1kTokens: vars.WVO_COST_PER_1K_TOKENS,
+    pricing: readPricing(vars.WVO_PRICING_FILE),
     maxTaskSeries: vars.WVO_MAX_TASK_SERIES,
     maxLineBytes: vars.WVO_MAX_LINE_BYTES,
     sseMaxClients: vars.WVO_SSE_MAX_CLIENTS,
@@ -133,6 +138,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: vars.LOG_LEVEL,
     workspaceName: vars.WVO_WORKSPACE_NAME,
   };
+}
+
+function readPricing(file: string | undefined): Pricing | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return loadPricing(file);
+  } catch (err) {
+    if (err instanceof PricingError) throw new ConfigError('WVO_PRICING_FILE', file, err.message);
+    throw err;
+  }
 }
 
 function resolveToken(token: string | undefined, file: string | undefined): string | undefined {

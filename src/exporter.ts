@@ -35,7 +35,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     watch: config.watch,
     parseWorkers: config.parseWorkers,
   });
-  const views = new ViewCache({ costPer1kTokens: config.costPer1kTokens });
+  const views = new ViewCache({ costPer1kTokens: config.costPer1kTokens, pricing: config.pricing });
   let lastEvent: { id: number; data: string } | undefined;
   let lastEventAt = 0;
   const sse = new SseHub({
@@ -61,6 +61,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     snapshot: s,
     exporter: { cycleDurations: collector.cycleDurations, sseClients: sse.size },
     costPer1kTokens: config.costPer1kTokens,
+    pricing: config.pricing,
     maxTaskSeries: config.maxTaskSeries,
     identity: { workspace: workspaceName(config), version: EXPORTER_VERSION },
   });

@@ -5,10 +5,14 @@ import type { Logger } from 'pino';
 import { Histogram, type HistogramData } from '../sources/aggregate.js';
 import { sources as allSources, type AnySource, type SourceId, type SourceValues } from '../sources/registry.js';
 import type { DocumentSource, LogSource } from '../sources/source.js';
+import { dirChanged, parseArchiveGlob } from './archives.js';
 import { InlineEngine, type SourceEngine } from './engine.js';
 import { sameIdentity, statFile, statFileSync, type FileIdentity } from './files.js';
 import type { Snapshot, SourceStatus } from './snapshot.js';
 import { WorkerEngine } from './worker-engine.js';
+
+const sameStatus = (a: Slot['status'], b: Slot['status']) =>
+  a.present === b.present && a.up === b.up && a.errors === b.errors && a.badLines === b.badLines && a.lastChangeMs === b.lastChangeMs && a.lastError === b.lastError;
 
 export const CYCLE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
 
@@ -34,6 +38,9 @@ interface Slot {
   identity: FileIdentity | null;
   /** For logs: what the engine has consumed so far. */
   position?: { file: FileIdentity | null; offset: number };
+  /** For logs with archives: the archive directory's path, and its stat as of the last poll (a change means a new archive). */
+  archivePath?: string;
+  archiveDir?: FileIdentity | null;
 }
 
 /**
@@ -68,6 +75,7 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
       status: { id: source.id, path: source.path, present: false, up: false, errors: 0, badLines: 0 },
       value: source.kind === 'document' ? source.empty : this.engine.initialView(source.id),
       identity: null,
+      archivePath: source.kind === 'log' && source.archives ? this.abs(parseArchiveGlob(source.archives).dir) : undefined,
     }));
   }
 
@@ -192,7 +200,7 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
       const { value, identity: read } = await this.engine.loadDocument(source.id, identity.size);
       // Remember what was actually read, so a write racing the read is picked up next cycle.
       slot.identity = read;
-      slot.value = value;
+      slot.value = source.merge ? source.merge(slot.value, value) : value;
       slot.status = { ...slot.status, up: true, lastError: undefined };
     } catch (err) {
       this.fail(slot, err, false);
@@ -202,29 +210,39 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
 
   private async checkLog(slot: Slot, source: LogSource, identity: FileIdentity | null): Promise<boolean> {
     const pos = slot.position;
-    if (identity && pos?.file && sameIdentity(identity, pos.file) && identity.size === pos.offset) return false;
+    const archiveDir = slot.archivePath === undefined ? undefined : statFileSync(slot.archivePath);
+    const archivesChanged = archiveDir !== undefined && dirChanged(archiveDir, slot.archiveDir);
+    if (identity && pos?.file && sameIdentity(identity, pos.file) && identity.size === pos.offset && !archivesChanged) return false;
     // A log that could not be opened (refused, not a regular file) counts once, retried when it changes.
     if (identity && !pos?.file && !slot.status.up && sameIdentity(identity, slot.identity)) return false;
-    if (!identity && !pos?.file) {
+    if (!identity && !pos?.file && !archivesChanged) {
       const changed = slot.status.present;
       slot.status = { ...slot.status, present: false, up: false };
       return changed;
     }
     try {
       const poll = await this.engine.pollLog(source.id, identity);
+      const before = slot.status;
       slot.position = poll.position;
+      // While an archive settles, leave the directory "changed" so the next cycle polls again.
+      slot.archiveDir = poll.archivesPending ? undefined : archiveDir;
       slot.identity = null;
       if (poll.view !== undefined) slot.value = poll.view;
       if (poll.restarted) this.options.logger.info({ source: source.id }, 'log rotated, truncated or removed; reading it afresh');
       if (poll.bad > 0) this.options.logger.warn({ source: source.id, badLines: poll.bad }, 'skipped bad lines');
+      if (poll.archivesRead > 0) this.options.logger.info({ source: source.id, archives: poll.archivesRead }, 'read rotated archives');
+      for (const e of poll.archiveErrors) this.options.logger.warn({ source: source.id, err: e }, 'archive not read');
       slot.status = {
         ...slot.status,
         present: identity !== null,
-        up: identity !== null,
+        up: identity !== null || poll.archivesRead > 0,
+        errors: slot.status.errors + poll.archiveErrors.length,
         lastChangeMs: identity?.mtimeMs ?? slot.status.lastChangeMs,
         badLines: slot.status.badLines + poll.bad,
         lastError: poll.bad > 0 ? `${poll.bad} bad line(s) skipped` : slot.status.up ? slot.status.lastError : undefined,
       };
+      // A poll that found nothing (e.g. re-checking an archive that is settling) is no new version.
+      if (poll.view === undefined && !poll.restarted && sameStatus(before, slot.status)) return false;
     } catch (err) {
       const partial = (err as { partial?: { view?: unknown; bad: number } }).partial;
       slot.position = undefined;
@@ -247,6 +265,7 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
   private maintainWatchers(): void {
     const dirs = new Set<string>();
     for (const slot of this.slots) {
+      if (slot.archivePath) dirs.add(slot.archivePath);
       let dir = path.dirname(this.abs(slot.source.path));
       while (dir.startsWith(this.options.workspaceRoot)) {
         dirs.add(dir);

@@ -1,6 +1,7 @@
 import { sources as allSources, type AnySource } from '../sources/registry.js';
 import { readLogLine } from '../sources/log-line.js';
 import type { DocumentSource, LogSource } from '../sources/source.js';
+import { ArchiveReader } from './archives.js';
 import { readDocument, type FileIdentity } from './files.js';
 import { Tailer } from './tail.js';
 
@@ -11,6 +12,11 @@ export interface LogPoll {
   /** Malformed, invalid or oversized lines skipped. */
   bad: number;
   restarted: boolean;
+  /** Archives read whole this poll, and those that could not be read (with why). */
+  archivesRead: number;
+  archiveErrors: string[];
+  /** An archive is still being written: poll again even if nothing else changes. */
+  archivesPending: boolean;
   /** What has been consumed: the collector compares it with the next stat. */
   position: { file: FileIdentity | null; offset: number };
 }
@@ -32,7 +38,7 @@ export interface EngineOptions {
 /** Does the work in the calling thread; also what each worker thread runs. */
 export class InlineEngine implements SourceEngine {
   private readonly byId = new Map<string, AnySource>();
-  private readonly logs = new Map<string, { tailer: Tailer; acc: unknown }>();
+  private readonly logs = new Map<string, { tailer: Tailer; acc: unknown; archives?: ArchiveReader; polled: boolean }>();
 
   constructor(
     private readonly options: EngineOptions,
@@ -61,20 +67,39 @@ export class InlineEngine implements SourceEngine {
     const log = this.log(source);
     let accepted = 0;
     let bad = 0;
+    const onLine = (text: string) => {
+      const line = readLogLine(source, text);
+      if (line.kind === 'bad') bad++;
+      if (line.kind !== 'line') return;
+      source.add(log.acc, line.data);
+      accepted++;
+    };
     try {
-      const result = await log.tailer.poll(current, (text) => {
-        const line = readLogLine(source, text);
-        if (line.kind === 'bad') bad++;
-        if (line.kind !== 'line') return;
-        source.add(log.acc, line.data);
-        accepted++;
-      });
+      // The live log first: a file renamed into the archives is drained by the tailer, which
+      // still holds it, and then skipped by the archive scan as already consumed.
+      const result = await log.tailer.poll(current, onLine);
       bad += result.oversized;
+      let archivesRead = 0;
+      let archiveErrors: string[] = [];
+      let archivesPending = false;
+      if (log.archives) {
+        const live = log.tailer.position.file;
+        log.archives.noteLive(live);
+        const scan = await log.archives.scan(onLine, live, !log.polled || result.restarted);
+        bad += scan.oversized;
+        archivesRead = scan.files;
+        archiveErrors = scan.errors;
+        archivesPending = scan.pending;
+      }
+      log.polled = true;
       return {
-        view: accepted > 0 || result.restarted ? source.view(log.acc) : undefined,
+        view: accepted > 0 || result.restarted || archivesRead > 0 ? source.view(log.acc) : undefined,
         accepted,
         bad,
         restarted: result.restarted,
+        archivesRead,
+        archiveErrors,
+        archivesPending,
         position: log.tailer.position,
       };
     } catch (err) {
@@ -87,13 +112,19 @@ export class InlineEngine implements SourceEngine {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.logs.values()].map((l) => l.tailer.close()));
+    await Promise.all([...this.logs.values()].map((l) => Promise.all([l.tailer.close(), l.archives?.close()])));
   }
 
   private log(source: LogSource) {
     let log = this.logs.get(source.id);
     if (!log) {
-      log = { tailer: new Tailer(this.options.workspaceRoot, source.path, this.options.maxLineBytes), acc: source.create() };
+      const { workspaceRoot: root, maxLineBytes } = this.options;
+      log = {
+        tailer: new Tailer(root, source.path, maxLineBytes),
+        acc: source.create(),
+        archives: source.archives ? new ArchiveReader(root, source.archives, maxLineBytes) : undefined,
+        polled: false,
+      };
       this.logs.set(source.id, log);
     }
     return log;

@@ -67,6 +67,29 @@ export class Tailer {
     return result;
   }
 
+  /**
+   * Reads a file that will not grow again (a rotated log) once, from start to end, its last
+   * line complete without a newline; `skip` may decline it once opened (by its identity).
+   */
+  async readAll(onLine: (line: string) => void, skip: (identity: FileIdentity) => boolean): Promise<TailResult | null> {
+    const opened = await openInside(this.root, this.rel);
+    if (skip(opened.identity)) {
+      await opened.handle.close();
+      return null;
+    }
+    this.handle = opened.handle;
+    this.file = opened.identity;
+    this.offset = 0;
+    this.resetCarry();
+    const result: TailResult = { lines: 0, oversized: 0, restarted: false, bytesRead: 0 };
+    try {
+      await this.readToEnd(result, onLine, true);
+    } finally {
+      await this.close();
+    }
+    return result;
+  }
+
   async close(): Promise<void> {
     const h = this.handle;
     this.handle = null;

@@ -69,6 +69,8 @@ export class WorkerEngine implements SourceEngine {
   }
 
   async close(): Promise<void> {
+    // Idempotent: a terminated worker would never answer a second close.
+    if (this.closed) return;
     this.closed = true;
     await Promise.all(this.workers.map((_, i) => this.call(i, 'close', []).catch(() => undefined)));
     await Promise.all(this.workers.map((w) => w.worker.terminate()));

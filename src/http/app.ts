@@ -33,6 +33,7 @@ export const JSON_ROUTES: Record<string, ViewName> = {
   '/api/metrics/resolution': 'resolution',
   '/api/metrics/resources': 'resources',
   '/api/metrics/usage': 'usage',
+  '/api/metrics/health': 'health',
 };
 
 class HttpError extends Error {

@@ -1,9 +1,10 @@
 import type { Snapshot } from '../collector/snapshot.js';
 import { CYCLE_BUCKETS } from '../collector/collector.js';
 import type { HistogramData } from '../sources/aggregate.js';
-import { labelValue } from '../sources/aggregate.js';
-import { DURATION_BUCKETS } from '../sources/executions.js';
+import { CappedPairs, labelValue } from '../sources/aggregate.js';
+import { DURATION_BUCKETS, QUALITY_BUCKETS } from '../sources/executions.js';
 import { RUBRIC_BUCKETS, DECISIONS } from '../sources/quality-decisions.js';
+import type { Pricing } from '../sources/pricing.js';
 import { SOURCE_IDS } from '../sources/registry.js';
 import { TASK_STATES } from '../sources/roadmap.js';
 import {
@@ -11,6 +12,7 @@ import {
   diskPercent,
   estimatedCostPerTask,
   mcpServerUp,
+  providerCost,
   quantile,
   ratios,
   taskCounts,
@@ -36,6 +38,8 @@ export interface MetricInput {
   snapshot: Snapshot;
   exporter: ExporterStats;
   costPer1kTokens: number;
+  /** WVO_PRICING_FILE's prices; unset: costPer1kTokens for every token. */
+  pricing?: Pricing;
   maxTaskSeries: number;
   /** Who this exporter is, for fleet views; absent in library use without a config. */
   identity?: { workspace: string; version: string };
@@ -134,6 +138,25 @@ export const catalog: readonly MetricDef[] = [
       (v) => v,
     );
   }),
+  gauge('wvo_task_dependency_sync_ratio', 'Task dependencies synced into the task table / dependencies in the roadmap (1 = in sync).', '1', [], ({ snapshot: s }) =>
+    one(s.data.health.latest?.dependencySyncRatio),
+  ),
+  gauge('wvo_autopilot_anomalies', 'Anomalies the autopilot health monitor reports active now, by type and severity.', '{anomaly}', ['type', 'severity'], ({ snapshot: s }) => {
+    const counts = new CappedPairs(50, () => ({ n: 0 }));
+    for (const a of s.data.health.activeAnomalies) counts.get(a.type, a.severity).n++;
+    return counts.map((type, severity, c) => ({ labels: { type, severity }, value: c.n }));
+  }),
+  counter(
+    'wvo_autopilot_remediations_total',
+    'Remediations the autopilot health monitor ran, each counted once, since the exporter started (seeded from the report it found).',
+    '{remediation}',
+    ['action', 'outcome'],
+    ({ snapshot: s }) =>
+      Object.entries(s.data.health.remediations.byAction).flatMap(([action, c]) => [
+        { labels: { action, outcome: 'success' }, value: c.success },
+        { labels: { action, outcome: 'failure' }, value: c.failure },
+      ]),
+  ),
   gauge('wvo_task_success_ratio', 'Approved quality-gate decisions / all decisions.', '1', [], ({ snapshot: s }) => one(ratios(s).success)),
   gauge('wvo_task_failure_ratio', '1 − success ratio (0 with no decisions).', '1', [], ({ snapshot: s }) => one(ratios(s).failure)),
   gauge('wvo_task_retry_ratio', 'Resolution loops / quality-gate decisions.', '1', [], ({ snapshot: s }) => one(ratios(s).retry)),
@@ -305,32 +328,78 @@ export const catalog: readonly MetricDef[] = [
       return [...states].map((status) => ({ labels: { provider: labelValue(p.provider), status }, value: Number(status === current) }));
     }),
   ),
-  counter('wvo_executions_total', 'Agent executions by agent type and outcome.', '{execution}', ['agent_type', 'status'], ({ snapshot: s }) =>
-    Object.entries(s.data.executions.byAgentType).flatMap(([agent_type, a]) => [
-      { labels: { agent_type, status: 'success' }, value: a.success },
-      { labels: { agent_type, status: 'failure' }, value: a.failure },
+  gauge('wvo_provider_estimated_cost_usd', 'Estimated cost of the tokens used in the current window (WVO_PRICING_FILE, else WVO_COST_PER_1K_TOKENS).', 'USD', ['provider', 'account', 'window'], ({ snapshot: s, costPer1kTokens, pricing }) =>
+    s.data.usage.providers.slice(0, 100).flatMap((p) =>
+      (['hour', 'day'] as const).flatMap((window) => {
+        const v = providerCost(p, window, costPer1kTokens, pricing);
+        return v === undefined ? [] : [{ labels: { provider: labelValue(p.provider), account: labelValue(p.account), window }, value: v }];
+      }),
+    ),
+  ),
+  gauge('wvo_model_router_tasks', 'Tasks the model router sent to each tier.', '{task}', ['tier'], ({ snapshot: s }) =>
+    per(Object.entries(s.data.model_router?.tierDistribution ?? {}), 'tier', (v) => v),
+  ),
+  gauge('wvo_model_router_routed_tasks', 'Tasks routed by the model router.', '{task}', [], ({ snapshot: s }) => one(s.data.model_router?.totalTasks)),
+  gauge('wvo_model_router_cost_usd', 'Cost of routed tasks in US dollars: actual, and the baseline of always using the default model.', 'USD', ['kind'], ({ snapshot: s }) =>
+    per(
+      [
+        ['actual', s.data.model_router?.totalCostActual],
+        ['baseline', s.data.model_router?.totalCostBaseline],
+      ],
+      'kind',
+      (v) => v,
+    ),
+  ),
+  gauge('wvo_model_router_savings_ratio', 'Share of the baseline cost saved by model routing (negative when it cost more).', '1', [], ({ snapshot: s }) =>
+    one(pctToRatio(s.data.model_router?.savingsPercent)),
+  ),
+  counter('wvo_executions_total', 'Agent executions by agent type, outcome and model.', '{execution}', ['agent_type', 'status', 'model'], ({ snapshot: s }) =>
+    s.data.executions.byModel.flatMap(({ agentType: agent_type, model, success, failure }) => [
+      { labels: { agent_type, status: 'success', model }, value: success },
+      { labels: { agent_type, status: 'failure', model }, value: failure },
     ]),
   ),
-  counter('wvo_execution_tokens_total', 'Tokens used by executions, by agent type and kind.', '{token}', ['agent_type', 'kind'], ({ snapshot: s }) =>
-    Object.entries(s.data.executions.byAgentType).flatMap(([agent_type, a]) => [
-      { labels: { agent_type, kind: 'prompt' }, value: a.promptTokens },
-      { labels: { agent_type, kind: 'completion' }, value: a.completionTokens },
+  counter('wvo_execution_tokens_total', 'Tokens used by executions, by agent type, kind and model.', '{token}', ['agent_type', 'kind', 'model'], ({ snapshot: s }) =>
+    s.data.executions.byModel.flatMap(({ agentType: agent_type, model, promptTokens, completionTokens }) => [
+      { labels: { agent_type, kind: 'prompt', model }, value: promptTokens },
+      { labels: { agent_type, kind: 'completion', model }, value: completionTokens },
     ]),
   ),
-  counter('wvo_execution_cost_usd_total', 'Token cost of executions in US dollars, by agent type.', 'USD', ['agent_type'], ({ snapshot: s }) =>
-    per(Object.entries(s.data.executions.byAgentType), 'agent_type', (a) => a.costUsd),
+  counter('wvo_execution_cost_usd_total', 'Token cost of executions in US dollars, by agent type and model.', 'USD', ['agent_type', 'model'], ({ snapshot: s }) =>
+    s.data.executions.byModel.map(({ agentType: agent_type, model, costUsd }) => ({ labels: { agent_type, model }, value: costUsd })),
   ),
   {
     type: 'histogram',
     name: 'wvo_execution_duration_seconds',
-    help: 'Execution duration by agent type.',
+    help: 'Execution duration by agent type and model.',
     unit: 's',
-    labels: ['agent_type'],
+    labels: ['agent_type', 'model'],
     buckets: DURATION_BUCKETS,
-    collect: ({ snapshot: s }) => Object.entries(s.data.executions.byAgentType).map(([agent_type, a]) => ({ labels: { agent_type }, data: a.duration })),
+    collect: ({ snapshot: s }) => s.data.executions.byModel.map(({ agentType: agent_type, model, duration }) => ({ labels: { agent_type, model }, data: duration })),
   },
-  gauge('wvo_estimated_cost_per_task_usd', 'Estimated token cost per task in US dollars (SPEC §4 formula).', 'USD', [], ({ snapshot: s, costPer1kTokens }) =>
-    one(estimatedCostPerTask(s, costPer1kTokens)),
+  counter('wvo_execution_failures_total', 'Failed executions by agent type and failure_type.', '{execution}', ['agent_type', 'failure_type'], ({ snapshot: s }) =>
+    s.data.executions.failures.map(({ agentType: agent_type, value: failure_type, count }) => ({ labels: { agent_type, failure_type }, value: count })),
+  ),
+  counter('wvo_execution_outcomes_total', 'Executions by agent type and final_status.', '{execution}', ['agent_type', 'final_status'], ({ snapshot: s }) =>
+    s.data.executions.outcomes.map(({ agentType: agent_type, value: final_status, count }) => ({ labels: { agent_type, final_status }, value: count })),
+  ),
+  {
+    type: 'histogram',
+    name: 'wvo_execution_quality_score',
+    help: 'Quality score (0..1) of executions, by agent type.',
+    unit: '1',
+    labels: ['agent_type'],
+    buckets: QUALITY_BUCKETS,
+    collect: ({ snapshot: s }) => Object.entries(s.data.executions.quality).map(([agent_type, data]) => ({ labels: { agent_type }, data })),
+  },
+  counter('wvo_execution_prompt_cache_total', 'Executions whose prompt cache was hit or missed, by agent type.', '{execution}', ['agent_type', 'result'], ({ snapshot: s }) =>
+    Object.entries(s.data.executions.promptCache).flatMap(([agent_type, c]) => [
+      { labels: { agent_type, result: 'hit' }, value: c.hit },
+      { labels: { agent_type, result: 'miss' }, value: c.miss },
+    ]),
+  ),
+  gauge('wvo_estimated_cost_per_task_usd', 'Estimated token cost per task in US dollars (SPEC §4 formula).', 'USD', [], ({ snapshot: s, costPer1kTokens, pricing }) =>
+    one(estimatedCostPerTask(s, costPer1kTokens, pricing)),
   ),
   gauge('wvo_mcp_server_up', 'Whether the MCP server pid file exists and its process is alive.', '1', [], ({ snapshot: s }) => one(mcpServerUp(s))),
   gauge('wvo_source_up', 'Whether the last read of the source parsed.', '1', ['source'], ({ snapshot: s }) =>

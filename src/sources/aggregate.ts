@@ -65,3 +65,38 @@ export function toRecord<V, R>(map: CappedMap<V>, f: (v: V) => R): Record<string
   for (const [k, v] of map.entries) out[k] = f(v);
   return out;
 }
+
+/**
+ * Values keyed by a pair of labels, with the number of pairs capped: a new pair beyond the cap
+ * folds into (`other`, `other`), so the series count stays bounded whatever the combinations.
+ */
+export class CappedPairs<V> {
+  readonly entries = new Map<string, { a: string; b: string; value: V }>();
+  constructor(
+    private readonly max: number,
+    private readonly init: () => V,
+  ) {}
+
+  get(a: string, b: string): V {
+    const key = a + '\u0000' + b;
+    let e = this.entries.get(key);
+    if (e === undefined) {
+      if (this.entries.size >= this.max && !(a === OTHER && b === OTHER)) return this.get(OTHER, OTHER);
+      e = { a, b, value: this.init() };
+      this.entries.set(key, e);
+    }
+    return e.value;
+  }
+
+  /** Each pair with its value mapped, in insertion order. */
+  map<R>(f: (a: string, b: string, v: V) => R): R[] {
+    return [...this.entries.values()].map((e) => f(e.a, e.b, e.value));
+  }
+}
+
+/** Sums histograms with the same bounds (e.g. one per model into one per agent type). */
+export function mergeHistograms(parts: readonly HistogramData[]): HistogramData {
+  const first = parts[0]!;
+  const counts = first.counts.map((_, i) => parts.reduce((n, p) => n + p.counts[i]!, 0));
+  return { bounds: first.bounds, counts, sum: parts.reduce((n, p) => n + p.sum, 0), count: parts.reduce((n, p) => n + p.count, 0) };
+}

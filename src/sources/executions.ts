@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { bool, count, str, timestamp } from './fields.js';
-import { CappedMap, Histogram, labelValue, toRecord, type HistogramData } from './aggregate.js';
+import { bool, count, ratio, str, timestamp } from './fields.js';
+import { CappedMap, CappedPairs, Histogram, labelValue, mergeHistograms, toRecord, type HistogramData } from './aggregate.js';
 import { logSource } from './source.js';
 
 export const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200] as const;
-const MAX_AGENT_TYPES = 50;
+export const QUALITY_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] as const;
+/** Cap on label values and on label combinations of each execution metric (rest folded into `other`). */
+const MAX_SERIES = 50;
 
 const line = z.object({
   timestamp,
@@ -16,11 +18,17 @@ const line = z.object({
   completion_tokens: count,
   total_tokens: count,
   token_cost_usd: count,
+  codex_model: str,
+  model: str,
+  failure_type: str,
+  final_status: str,
+  quality_score: ratio,
+  prompt_cache_hit: bool,
 });
 
 type Line = z.output<typeof line>;
 
-function perAgent() {
+function perModel() {
   return {
     success: 0,
     failure: 0,
@@ -30,9 +38,18 @@ function perAgent() {
     duration: new Histogram(DURATION_BUCKETS),
   };
 }
+const counter = () => ({ n: 0 });
 
 function createAcc() {
-  return { agents: new CappedMap(MAX_AGENT_TYPES, perAgent), lastTimestamp: undefined as number | undefined };
+  return {
+    /** By (agent type, model): the four execution metrics. */
+    models: new CappedPairs(MAX_SERIES, perModel),
+    failures: new CappedPairs(MAX_SERIES, counter),
+    outcomes: new CappedPairs(MAX_SERIES, counter),
+    quality: new CappedMap(MAX_SERIES, () => new Histogram(QUALITY_BUCKETS)),
+    cache: new CappedMap(MAX_SERIES, () => ({ hit: 0, miss: 0 })),
+    lastTimestamp: undefined as number | undefined,
+  };
 }
 type Acc = ReturnType<typeof createAcc>;
 
@@ -45,31 +62,88 @@ export interface AgentExecutions {
   duration: HistogramData;
 }
 
+export interface ModelExecutions extends AgentExecutions {
+  agentType: string;
+  model: string;
+}
+
+export interface PairCount {
+  agentType: string;
+  value: string;
+  count: number;
+}
+
 export interface Executions {
   total: number;
+  /** Totals per agent type (summed over models). */
   byAgentType: Record<string, AgentExecutions>;
+  /** Per agent type and model (capped pairs). */
+  byModel: ModelExecutions[];
+  /** Failed executions by agent type and failure_type. */
+  failures: PairCount[];
+  /** Executions by agent type and final_status. */
+  outcomes: PairCount[];
+  quality: Record<string, HistogramData>;
+  /** Lines whose prompt_cache_hit is a boolean. */
+  promptCache: Record<string, { hit: number; miss: number }>;
   lastTimestamp?: number;
+}
+
+function add(acc: Acc, l: Line): void {
+  const agent = labelValue(l.agent_type);
+  const m = acc.models.get(agent, labelValue(l.codex_model || l.model));
+  if (l.success === true) m.success++;
+  else {
+    m.failure++;
+    acc.failures.get(agent, labelValue(l.failure_type)).n++;
+  }
+  m.promptTokens += l.prompt_tokens ?? 0;
+  m.completionTokens += l.completion_tokens ?? 0;
+  m.costUsd += l.token_cost_usd ?? 0;
+  if (l.duration_seconds !== undefined) m.duration.observe(l.duration_seconds);
+  acc.outcomes.get(agent, labelValue(l.final_status)).n++;
+  if (l.quality_score !== undefined) acc.quality.get(agent).observe(l.quality_score);
+  if (l.prompt_cache_hit !== undefined) acc.cache.get(agent)[l.prompt_cache_hit ? 'hit' : 'miss']++;
+  if (l.timestamp !== undefined) acc.lastTimestamp = Math.max(acc.lastTimestamp ?? 0, l.timestamp);
+}
+
+function view(acc: Acc): Executions {
+  const byModel = acc.models.map((agentType, model, v) => ({ agentType, model, ...v, duration: v.duration.data() }));
+  const perAgent = new Map<string, ModelExecutions[]>();
+  for (const m of byModel) perAgent.set(m.agentType, [...(perAgent.get(m.agentType) ?? []), m]);
+  const byAgentType: Record<string, AgentExecutions> = {};
+  for (const [agent, ms] of perAgent) {
+    const sum = (f: (m: ModelExecutions) => number) => ms.reduce((n, m) => n + f(m), 0);
+    byAgentType[agent] = {
+      success: sum((m) => m.success),
+      failure: sum((m) => m.failure),
+      promptTokens: sum((m) => m.promptTokens),
+      completionTokens: sum((m) => m.completionTokens),
+      costUsd: sum((m) => m.costUsd),
+      duration: mergeHistograms(ms.map((m) => m.duration)),
+    };
+  }
+  const pairs = (p: CappedPairs<{ n: number }>) => p.map((agentType, value, v) => ({ agentType, value, count: v.n }));
+  return {
+    total: byModel.reduce((n, m) => n + m.success + m.failure, 0),
+    byAgentType,
+    byModel,
+    failures: pairs(acc.failures),
+    outcomes: pairs(acc.outcomes),
+    quality: toRecord(acc.quality, (h) => h.data()),
+    promptCache: toRecord(acc.cache, (c) => ({ ...c })),
+    lastTimestamp: acc.lastTimestamp,
+  };
 }
 
 export const executions = logSource({
   id: 'executions',
   path: 'state/telemetry/executions.jsonl',
+  // The writer renames the live log to `executions_<ISO time with - for : and .>.jsonl`.
+  archives: 'state/telemetry/archives/executions_*.jsonl',
   line,
   relevant: (raw) => typeof raw === 'object' && raw !== null && (raw as { type?: unknown }).type === 'execution_summary',
   create: createAcc,
-  add(acc: Acc, l: Line) {
-    const a = acc.agents.get(labelValue(l.agent_type));
-    if (l.success === true) a.success++;
-    else a.failure++;
-    a.promptTokens += l.prompt_tokens ?? 0;
-    a.completionTokens += l.completion_tokens ?? 0;
-    a.costUsd += l.token_cost_usd ?? 0;
-    if (l.duration_seconds !== undefined) a.duration.observe(l.duration_seconds);
-    if (l.timestamp !== undefined) acc.lastTimestamp = Math.max(acc.lastTimestamp ?? 0, l.timestamp);
-  },
-  view(acc): Executions {
-    const byAgentType = toRecord(acc.agents, (a) => ({ ...a, duration: a.duration.data() }));
-    const total = Object.values(byAgentType).reduce((n, a) => n + a.success + a.failure, 0);
-    return { total, byAgentType, lastTimestamp: acc.lastTimestamp };
-  },
+  add,
+  view,
 });

@@ -2,6 +2,7 @@ import { executions } from './executions.js';
 import { health } from './health.js';
 import { mcpPid } from './mcp-pid.js';
 import { metricsSummary } from './metrics-summary.js';
+import { modelRouter } from './model-router.js';
 import { orchestration } from './orchestration.js';
 import { providerCapacity } from './provider-capacity.js';
 import { qualityDecisions } from './quality-decisions.js';
@@ -24,6 +25,7 @@ export const sources = [
   metricsSummary,
   roadmap,
   mcpPid,
+  modelRouter,
 ] as const;
 
 export type AnySource = (typeof sources)[number];

@@ -11,6 +11,11 @@ export interface DocumentSource<Id extends string = string, T = unknown> {
   parse(text: string): T;
   /** Re-evaluated every cycle even when the file is unchanged (state outside the file, e.g. a pid's liveness). */
   recheck?(value: T): T;
+  /**
+   * Folds a freshly parsed value into the previous one, for state that outlives one version of
+   * the file (e.g. a counter over entries the writer keeps rewriting). Runs on the main thread.
+   */
+  merge?(previous: T, next: T): T;
 }
 
 /** An append-only JSON Lines log: tailed, every complete line folded into an accumulator. */
@@ -19,6 +24,12 @@ export interface LogSource<Id extends string = string, Line = unknown, Acc = unk
   readonly path: string;
   readonly kind: 'log';
   readonly line: z.ZodType<Line>;
+  /**
+   * Rotated copies of the log (a glob whose `*` is in the file name only, e.g.
+   * `state/telemetry/archives/executions_*.jsonl`): each read once, whole, into the same
+   * accumulator, unless it is a file the tailer already consumed (same device and inode).
+   */
+  readonly archives?: string;
   /** Lines that are valid JSON but not for us (another `type`): skipped, not counted as bad. */
   relevant?(raw: unknown): boolean;
   create(): Acc;

@@ -9,6 +9,8 @@ const entry = z.object({
   provider: str,
   account: str,
   tier: str,
+  // Not written by today's writer; priced per model when present.
+  model: str,
   limits: z
     .object({ hourly_requests: count, daily_requests: count, hourly_tokens: count, daily_tokens: count })
     .optional()
@@ -28,6 +30,7 @@ export interface ProviderUsage {
   provider: string;
   account: string;
   tier?: string;
+  model?: string;
   hourlyRequests?: number;
   hourlyTokens?: number;
   dailyRequests?: number;
@@ -59,6 +62,7 @@ export const usage = documentSource({
         provider: e.provider || keyProvider || key,
         account: e.account || rest.join(':') || 'default',
         tier: e.tier,
+        model: e.model,
         hourlyRequests: e.usage?.current_hour?.requests,
         hourlyTokens: e.usage?.current_hour?.tokens,
         dailyRequests: e.usage?.current_day?.requests,

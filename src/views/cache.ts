@@ -1,5 +1,5 @@
 import type { Snapshot } from '../collector/snapshot.js';
-import { qualityView, resolutionView, resourcesView, tasksView, usageView, type ViewOptions } from './rest.js';
+import { healthView, qualityView, resolutionView, resourcesView, tasksView, usageView, type ViewOptions } from './rest.js';
 
 const builders = {
   tasks: (s: Snapshot) => JSON.stringify(tasksView(s)),
@@ -7,6 +7,7 @@ const builders = {
   resolution: (s: Snapshot) => JSON.stringify(resolutionView(s)),
   resources: (s: Snapshot, o: ViewOptions) => JSON.stringify(resourcesView(s, o)),
   usage: (s: Snapshot) => JSON.stringify(usageView(s)),
+  health: (s: Snapshot) => JSON.stringify(healthView(s)),
 } as const;
 
 export type ViewName = keyof typeof builders;
@@ -42,14 +43,15 @@ export class ViewCache {
     return b;
   }
 
-  /** The SSE payload `{ timestamp, version, tasks, quality, resolution, resources }`, reusing the cached JSON. */
+  /** The SSE payload `{ timestamp, version, tasks, quality, resolution, resources, health }`, reusing the cached JSON. */
   streamEvent(s: Snapshot, now = new Date()): string {
     return (
       `{"timestamp":"${now.toISOString()}","version":${s.version}` +
       `,"tasks":${this.text('tasks', s)}` +
       `,"quality":${this.text('quality_gates', s)}` +
       `,"resolution":${this.text('resolution', s)}` +
-      `,"resources":${this.text('resources', s)}}`
+      `,"resources":${this.text('resources', s)}` +
+      `,"health":${this.text('health', s)}}`
     );
   }
 

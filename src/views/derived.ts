@@ -1,5 +1,7 @@
 import type { Snapshot } from '../collector/snapshot.js';
+import { priceFor, type Pricing } from '../sources/pricing.js';
 import { TASK_STATES, type TaskState } from '../sources/roadmap.js';
+import type { ProviderUsage } from '../sources/usage.js';
 
 /** Formulas shared by the REST views and the metric catalog (SPEC §4), so both always agree. */
 
@@ -36,15 +38,14 @@ export function ratios(s: Snapshot): Ratios {
   return { success, failure: 1 - success, retry: s.data.resolution.stats.totalLoops / q.total };
 }
 
-/** The non-done state holding the most tasks, if it holds at least 25 % of them. */
+/** The non-done state holding the most tasks, if it holds at least 25 % of the non-done tasks. */
 export function bottleneck(counts: TaskCounts): TaskState | undefined {
-  const total = TASK_STATES.reduce((n, st) => n + counts[st], 0);
+  const open = TASK_STATES.filter((st) => st !== 'done');
+  const total = open.reduce((n, st) => n + counts[st], 0);
   if (total === 0) return undefined;
   let best: TaskState | undefined;
-  for (const st of TASK_STATES) {
-    if (st !== 'done' && (best === undefined || counts[st] > counts[best])) best = st;
-  }
-  return best !== undefined && counts[best] > 0 && counts[best] / total >= 0.25 ? best : undefined;
+  for (const st of open) if (best === undefined || counts[st] > counts[best]) best = st;
+  return best !== undefined && counts[best] / total >= 0.25 ? best : undefined;
 }
 
 /** Quorum-satisfied history entries / entries (0 with none). */
@@ -53,12 +54,18 @@ export function consensusReachRate(s: Snapshot): number {
   return o.historyEntries === 0 ? 0 : o.quorumSatisfied / o.historyEntries;
 }
 
-/** (Σ daily tokens / 1000 × price) / orchestration.totalDecisions; 0 with no decisions. */
-export function estimatedCostPerTask(s: Snapshot, costPer1kTokens: number): number {
+/** Tokens of one provider account in a usage window, priced (WVO_PRICING_FILE, else the one price). */
+export function providerCost(p: ProviderUsage, window: 'hour' | 'day', costPer1kTokens: number, pricing?: Pricing): number | undefined {
+  const tokens = window === 'hour' ? p.hourlyTokens : p.dailyTokens;
+  return tokens === undefined ? undefined : (tokens / 1000) * priceFor(pricing, costPer1kTokens, p.provider, p.model).per1k;
+}
+
+/** (Σ daily tokens / 1000 × price of their provider) / orchestration.totalDecisions; 0 with no decisions. */
+export function estimatedCostPerTask(s: Snapshot, costPer1kTokens: number, pricing?: Pricing): number {
   const decisions = s.data.orchestration.totalDecisions;
   if (decisions === 0) return 0;
-  const tokens = s.data.usage.providers.reduce((n, p) => n + (p.dailyTokens ?? 0), 0);
-  return ((tokens / 1000) * costPer1kTokens) / decisions;
+  const cost = s.data.usage.providers.reduce((n, p) => n + (providerCost(p, 'day', costPer1kTokens, pricing) ?? 0), 0);
+  return cost / decisions;
 }
 
 /** Disk usage 0..100: resources first, metrics_summary as the fallback. */

@@ -1,4 +1,5 @@
 import type { Snapshot } from '../collector/snapshot.js';
+import type { Pricing } from '../sources/pricing.js';
 import type { Resolution } from '../sources/resolution.js';
 import { TASK_STATES, type RoadmapTask } from '../sources/roadmap.js';
 import {
@@ -12,6 +13,7 @@ import {
 
 export interface ViewOptions {
   costPer1kTokens: number;
+  pricing?: Pricing;
 }
 
 const DRILLDOWN_PER_STATE = 20;
@@ -64,7 +66,8 @@ export function qualityView(s: Snapshot) {
   const q = s.data.quality_decisions;
   return {
     updatedAt: iso(q.lastTimestamp ?? o.updatedAt, s.takenAt),
-    totalDecisions: o.totalDecisions,
+    // Decisions in the log (the original backend's formula), not the orchestrator's own count.
+    totalDecisions: q.total,
     byType: o.byType,
     consensusReachRate: consensusReachRate(s),
     rejectionReasons: Object.entries(q.rejectionReasons)
@@ -72,7 +75,8 @@ export function qualityView(s: Snapshot) {
       .sort((a, b) => byCountDesc(a, b) || a.reason.localeCompare(b.reason))
       .slice(0, 10),
     approvals: q.decisions.approved ?? 0,
-    rejections: q.decisions.rejected ?? 0,
+    // Every decision that is not APPROVED (escalated included), as gateBreakdown counts reviews.
+    rejections: q.total - (q.decisions.approved ?? 0),
     gateBreakdown: Object.entries(q.reviews)
       .map(([gate, v]) => ({ gate, approvals: v.approved, rejections: v.rejected }))
       .sort((a, b) => a.gate.localeCompare(b.gate)),
@@ -117,7 +121,48 @@ export function resourcesView(s: Snapshot, options: ViewOptions) {
       dailyTokens: p.dailyTokens ?? 0,
       utilizationPercent: p.percentageUsed ?? 0,
     })),
-    estimatedCostPerTask: estimatedCostPerTask(s, options.costPer1kTokens),
+    estimatedCostPerTask: estimatedCostPerTask(s, options.costPer1kTokens, options.pricing),
+    modelRouter: modelRouterView(s),
+  };
+}
+
+function modelRouterView(s: Snapshot) {
+  const m = s.data.model_router;
+  if (!m) return null;
+  return {
+    totalTasks: m.totalTasks ?? null,
+    totalCostActual: m.totalCostActual ?? null,
+    totalCostBaseline: m.totalCostBaseline ?? null,
+    totalSavings: m.totalSavings ?? null,
+    savingsPercent: m.savingsPercent ?? null,
+    tierDistribution: m.tierDistribution,
+  };
+}
+
+/** The autopilot's own health loop: what it detected and what it did, with the text (never labels). */
+export function healthView(s: Snapshot) {
+  const h = s.data.health;
+  return {
+    updatedAt: iso(h.latest?.timestamp, s.takenAt),
+    running: h.running ?? false,
+    dependencySyncRatio: h.latest?.dependencySyncRatio ?? null,
+    activeAnomalies: h.activeAnomalies.map((a) => ({
+      type: a.type,
+      severity: a.severity,
+      description: a.description ?? null,
+      detectedAt: isoOrNull(a.detectedAt),
+      metrics: a.metrics,
+    })),
+    recentRemediations: h.recentRemediations.map((r) => ({
+      anomalyType: r.anomalyType,
+      anomalyDetectedAt: isoOrNull(r.anomalyDetectedAt),
+      action: r.action,
+      rationale: r.rationale ?? null,
+      estimatedImpact: r.estimatedImpact ?? null,
+      safe: r.safe ?? null,
+      success: r.success,
+      message: r.message ?? null,
+    })),
   };
 }
 

@@ -94,6 +94,31 @@ describe('bounded memory', () => {
     expect(s.peak.rss - before.rss).toBeLessThan(bytes + 16 * MB);
   });
 
+  it('streams 20 MB of archives in chunks, counting every line, without holding them in memory', async () => {
+    ws = await makeWorkspace();
+    const dir = ws.path('state/telemetry/archives');
+    await fs.mkdir(dir, { recursive: true });
+    let count = 0;
+    for (let f = 0; f < 4; f++) {
+      const handle = await fs.open(path.join(dir, `executions_2026-11-2${f}T00-00-00.jsonl`), 'w');
+      for (let bytes = 0; bytes < 5 * MB; ) {
+        let batch = '';
+        for (let i = 0; i < 2000; i++) batch += execLine(count++);
+        bytes += Buffer.byteLength(batch);
+        await handle.write(batch);
+      }
+      await handle.close();
+    }
+    const s = sampling();
+    const c = start(s.source, 1 << 20);
+    s.sample();
+    const before = { ...s.peak };
+    const snap = await c.refresh();
+    expect(snap.data.executions.total).toBe(count);
+    expect(snap.status.executions).toMatchObject({ badLines: 0, errors: 0, up: true });
+    expect(s.peak.arrayBuffers - before.arrayBuffers).toBeLessThan(4 * MB);
+  });
+
   it('skips a 100 MB line without a newline, written in chunks, with bounded memory, counting it once', async () => {
     ws = await makeWorkspace();
     await ws.write(executions.path, execLine(1));

@@ -28,6 +28,7 @@ const GOOD: Record<string, string> = {
   metrics_summary: JSON.stringify({ operations: { latest_snapshot: { diskUsage: 50 } } }),
   roadmap: 'tasks:\n  - { id: T-1, status: done }\n',
   mcp_pid: `${process.pid}\n`,
+  model_router: JSON.stringify({ totalTasks: 3, savingsPercent: 12.5, tierDistribution: { haiku: 3 } }),
 };
 
 const documents = sources.filter((s): s is Extract<(typeof sources)[number], DocumentSource> => s.kind === 'document');

@@ -120,7 +120,7 @@ describe('tailing JSONL through the Collector', () => {
     // Appended after the last read, then rotated away before the next one.
     await ws.append(LOG, lines(3, 2));
     await fs.mkdir(ws.path('state/telemetry/archives'), { recursive: true });
-    await fs.rename(ws.path(LOG), ws.path('state/telemetry/archives/executions-2026-11-27.jsonl'));
+    await fs.rename(ws.path(LOG), ws.path('state/telemetry/archives/executions_2026-11-27T10-00-00.jsonl'));
     await ws.write(LOG, lines(5, 3));
     let r = await read(c);
     expect(r.total).toBe(7);
@@ -129,7 +129,7 @@ describe('tailing JSONL through the Collector', () => {
     r = await read(c);
     expect(r.total).toBe(8);
     // The archive is not read again.
-    await ws.append('state/telemetry/archives/executions-2026-11-27.jsonl', lines(100, 5));
+    await ws.append('state/telemetry/archives/executions_2026-11-27T10-00-00.jsonl', lines(100, 5));
     expect((await read(c)).total).toBe(8);
   });
 
@@ -236,7 +236,7 @@ describe('tailing JSONL through the Collector with worker threads', () => {
     expect([r.total, r.status.badLines]).toEqual([4, 2]);
     await ws.append(LOG, line(5));
     await fs.mkdir(ws.path('state/telemetry/archives'), { recursive: true });
-    await fs.rename(ws.path(LOG), ws.path('state/telemetry/archives/executions-1.jsonl'));
+    await fs.rename(ws.path(LOG), ws.path('state/telemetry/archives/executions_2026-11-27T11-00-00.jsonl'));
     await ws.write(LOG, line(6));
     r = await read(c);
     expect([r.total, r.status.badLines]).toEqual([6, 2]);

@@ -43,7 +43,7 @@ describe('Collector with worker threads', () => {
 
     await ws.append(EXECUTIONS, execution(true));
     await mkdir(ws.path('state/telemetry/archives'), { recursive: true });
-    await rename(ws.path(EXECUTIONS), ws.path('state/telemetry/archives/executions-1.jsonl'));
+    await rename(ws.path(EXECUTIONS), ws.path('state/telemetry/archives/executions_2026-11-27T11-00-00.jsonl'));
     await ws.write(EXECUTIONS, execution(true));
     s = await c.refresh();
     // The line appended just before the rotation and the new file's line both count.

@@ -140,14 +140,14 @@ describe('OTLP/HTTP JSON push', () => {
       expect(gauge(name, labels), name).toBe(sampleValue(prom, `${name}_total`, labels));
       expect(gauge(name, labels), name).toBeGreaterThan(0);
     }
-    const promBuckets = prom.filter((s) => s.name === 'wvo_execution_duration_seconds_bucket' && s.labels.agent_type === 'claude_code');
-    const h = point(byName.get('wvo_execution_duration_seconds'), { agent_type: 'claude_code' });
+    const promBuckets = prom.filter((s) => s.name === 'wvo_execution_duration_seconds_bucket' && s.labels.agent_type === 'claude_code' && s.labels.model === 'claude-sonnet-4-5');
+    const h = point(byName.get('wvo_execution_duration_seconds'), { agent_type: 'claude_code', model: 'claude-sonnet-4-5' });
     const counts = (h.bucketCounts as unknown[]).map(num);
     const cumulative = counts.map((_, i) => counts.slice(0, i + 1).reduce((a, b) => a + b, 0));
     expect(promBuckets.map((b) => b.value)).toEqual(cumulative);
     expect((h.explicitBounds as unknown[]).map(num)).toEqual(promBuckets.filter((b) => b.labels.le !== '+Inf').map((b) => Number(b.labels.le)));
-    expect(num(h.count)).toBe(sampleValue(prom, 'wvo_execution_duration_seconds_count', { agent_type: 'claude_code' }));
-    expect(num(h.sum)).toBeCloseTo(sampleValue(prom, 'wvo_execution_duration_seconds_sum', { agent_type: 'claude_code' })!, 9);
+    expect(num(h.count)).toBe(sampleValue(prom, 'wvo_execution_duration_seconds_count', { agent_type: 'claude_code', model: 'claude-sonnet-4-5' }));
+    expect(num(h.sum)).toBeCloseTo(sampleValue(prom, 'wvo_execution_duration_seconds_sum', { agent_type: 'claude_code', model: 'claude-sonnet-4-5' })!, 9);
     expect(num(h.count)).toBeGreaterThan(0);
 
     // pushes keep coming every interval

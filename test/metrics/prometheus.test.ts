@@ -263,13 +263,15 @@ describe('values from a workspace with known numbers', () => {
       expect(v('wvo_provider_recoveries_total', { provider: p.provider })).toBe(p.totalRecoveries);
       expect(v('wvo_provider_failovers_total', { provider: p.provider })).toBe(p.totalFailovers);
     }
+    // the fixture's lines name no model: model="unknown"
+    const model = 'unknown';
     for (const agent_type of new Set(f.executions.map((e) => e.agent_type))) {
       const ex = f.executions.filter((e) => e.agent_type === agent_type);
-      expect(v('wvo_executions_total', { agent_type, status: 'success' })).toBe(ex.filter((e) => e.success).length);
-      expect(v('wvo_executions_total', { agent_type, status: 'failure' })).toBe(ex.filter((e) => !e.success).length);
-      expect(v('wvo_execution_tokens_total', { agent_type, kind: 'prompt' })).toBe(ex.reduce((n, e) => n + e.prompt_tokens, 0));
-      expect(v('wvo_execution_tokens_total', { agent_type, kind: 'completion' })).toBe(ex.reduce((n, e) => n + e.completion_tokens, 0));
-      expect(v('wvo_execution_cost_usd_total', { agent_type })).toBeCloseTo(ex.reduce((n, e) => n + e.token_cost_usd, 0), 12);
+      expect(v('wvo_executions_total', { agent_type, status: 'success', model })).toBe(ex.filter((e) => e.success).length);
+      expect(v('wvo_executions_total', { agent_type, status: 'failure', model })).toBe(ex.filter((e) => !e.success).length);
+      expect(v('wvo_execution_tokens_total', { agent_type, kind: 'prompt', model })).toBe(ex.reduce((n, e) => n + e.prompt_tokens, 0));
+      expect(v('wvo_execution_tokens_total', { agent_type, kind: 'completion', model })).toBe(ex.reduce((n, e) => n + e.completion_tokens, 0));
+      expect(v('wvo_execution_cost_usd_total', { agent_type, model })).toBeCloseTo(ex.reduce((n, e) => n + e.token_cost_usd, 0), 12);
     }
     // one malformed line in each log; the heartbeat line of another type is skipped, not bad
     expect(v('wvo_source_bad_lines_total', { source: 'quality_decisions' })).toBe(1);
@@ -294,10 +296,10 @@ describe('values from a workspace with known numbers', () => {
 
   it('histograms: cumulative buckets (le inclusive), sum and count', () => {
     for (const agent_type of new Set(f.executions.map((e) => e.agent_type))) {
-      expectHistogram('wvo_execution_duration_seconds', { agent_type }, f.executions.filter((e) => e.agent_type === agent_type).map((e) => e.duration_seconds));
+      expectHistogram('wvo_execution_duration_seconds', { agent_type, model: 'unknown' }, f.executions.filter((e) => e.agent_type === agent_type).map((e) => e.duration_seconds));
     }
     // observations that sit exactly on a bound and beyond the last one are in the fixture
-    expect(v('wvo_execution_duration_seconds_bucket', { agent_type: 'claude_code', le: '1' })).toBe(2);
+    expect(v('wvo_execution_duration_seconds_bucket', { agent_type: 'claude_code', model: 'unknown', le: '1' })).toBe(2);
     const rubric = new Map<string, number[]>();
     for (const q of f.quality) {
       for (const r of Object.values(q.reviews)) {
@@ -353,7 +355,7 @@ describe('freshness', () => {
     const extra = { ...f.executions[0]!, agent_type: 'gemini', success: true, duration_seconds: 2 };
     await t.workspace.append('state/telemetry/executions.jsonl', `${JSON.stringify(extra)}\n`);
     await eventually(async () => {
-      expect(sampleValue(await scrape(t.url), 'wvo_executions_total', { agent_type: 'gemini', status: 'success' })).toBe(1);
+      expect(sampleValue(await scrape(t.url), 'wvo_executions_total', { agent_type: 'gemini', status: 'success', model: 'unknown' })).toBe(1);
     });
   });
 });

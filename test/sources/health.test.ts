@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { health } from '../../src/sources/health.js';
+import { health, MAX_SEEN_REMEDIATIONS } from '../../src/sources/health.js';
 
 // Shaped like state/analytics/autopilot_health_report.json (the bundled sample).
 const snapshot = (cycle: number, over: Record<string, unknown> = {}) => ({
@@ -95,5 +95,56 @@ describe('health source', () => {
     ['null', 'null'],
   ])('throws an Error on %s input', (_name, text) => {
     expect(() => health.parse(text)).toThrow(Error);
+  });
+});
+
+describe('health source: the monitor loop (activeAnomalies, recentRemediations, dependencySyncRatio)', () => {
+  const anomaly = (type: string, severity: string, detectedAt: number) => ({ type, severity, description: `${type}!`, metrics: { n: 1 }, detectedAt });
+  const rem = (type: string, detectedAt: number, action: string, success = true) => ({
+    plan: { anomaly: anomaly(type, 'warning', detectedAt), action, rationale: 'r', estimatedImpact: 'low', safe: true },
+    success,
+    message: 'm',
+  });
+
+  it('reads anomalies and remediations in the writer shape, and the sync ratio of the newest snapshot', () => {
+    const v = health.parse(
+      report([snapshot(1, { dependencySyncRatio: 0.4 }), snapshot(2, { dependencySyncRatio: 1.25 })], {
+        activeAnomalies: [anomaly('stale_tasks', 'CRITICAL', 5), 'not an anomaly', { type: 'queue_empty', severity: 'info', detectedAt: 'never' }],
+        recentRemediations: [rem('stale_tasks', 5, 'recover_stale_tasks'), rem('dependency_desync', 6, 'resync_dependencies', false), 7],
+      }),
+    );
+    // more deps in the table than in the YAML is a real value, not an error
+    expect(v.latest?.dependencySyncRatio).toBe(1.25);
+    expect(v.activeAnomalies).toEqual([
+      { type: 'stale_tasks', severity: 'critical', description: 'stale_tasks!', metrics: { n: 1 }, detectedAt: 5 },
+      { type: 'queue_empty', severity: 'info', description: undefined, metrics: {}, detectedAt: undefined },
+    ]);
+    expect(v.recentRemediations.map((r) => [r.anomalyType, r.anomalyDetectedAt, r.action, r.success])).toEqual([
+      ['stale_tasks', 5, 'recover_stale_tasks', true],
+      ['dependency_desync', 6, 'resync_dependencies', false],
+    ]);
+    expect(v.remediations.byAction).toEqual({ recover_stale_tasks: { success: 1, failure: 0 }, resync_dependencies: { success: 0, failure: 1 } });
+  });
+
+  it('merge counts each remediation once across rewrites, identified by anomaly type, detectedAt and action', () => {
+    const first = health.merge!(health.empty, health.parse(report([], { recentRemediations: [rem('a', 1, 'x'), rem('a', 2, 'x')] })));
+    expect(first.remediations.byAction).toEqual({ x: { success: 2, failure: 0 } });
+    // same anomaly, other action: new; same triple with another message or outcome: the same one
+    const next = health.parse(report([], { recentRemediations: [rem('a', 2, 'x', false), rem('a', 2, 'y'), rem('b', 1, 'x')] }));
+    const second = health.merge!(first, next);
+    expect(second.remediations.byAction).toEqual({ x: { success: 3, failure: 0 }, y: { success: 1, failure: 0 } });
+    expect(second.recentRemediations).toEqual(next.recentRemediations);
+    // nothing new: the very same counts object
+    expect(health.merge!(second, next).remediations).toBe(second.remediations);
+  });
+
+  it('remembers a bounded number of remediation ids', () => {
+    let v = health.empty;
+    for (let cycle = 0; cycle < 150; cycle++) {
+      const list = Array.from({ length: 10 }, (_, k) => rem('stale_tasks', cycle * 10 + k, 'recover_stale_tasks'));
+      v = health.merge!(v, health.parse(report([], { recentRemediations: list })));
+    }
+    expect(v.remediations.byAction.recover_stale_tasks).toEqual({ success: 1500, failure: 0 });
+    expect(v.remediations.seen.length).toBe(MAX_SEEN_REMEDIATIONS);
   });
 });

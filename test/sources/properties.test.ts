@@ -70,9 +70,9 @@ function tryParse(source: DocumentSource, text: string): unknown {
 }
 
 describe('document parsers on arbitrary input', () => {
-  it('covers all nine document sources', () => {
+  it('covers all ten document sources', () => {
     expect(documents.map((s) => s.id).sort()).toEqual(
-      ['health', 'mcp_pid', 'metrics_summary', 'orchestration', 'provider_capacity', 'resolution', 'resources', 'roadmap', 'usage'].sort(),
+      ['health', 'mcp_pid', 'metrics_summary', 'model_router', 'orchestration', 'provider_capacity', 'resolution', 'resources', 'roadmap', 'usage'].sort(),
     );
   });
 

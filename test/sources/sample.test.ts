@@ -31,7 +31,7 @@ describe('the bundled sample workspace', () => {
     collector = new Collector({ workspaceRoot: ws.root, logger: silentLogger, maxLineBytes: 1 << 20, pollIntervalMs: 3_600_000, watch: false });
     const s = await collector.refresh();
 
-    expect(SOURCE_IDS).toHaveLength(11);
+    expect(SOURCE_IDS).toHaveLength(12);
     for (const source of sources) {
       expect(s.status[source.id], source.id).toMatchObject({ present: true, up: true, errors: 0, badLines: 0 });
     }
@@ -39,7 +39,11 @@ describe('the bundled sample workspace', () => {
     // Independent counts straight from the files.
     const read = (rel: string) => fs.readFile(ws!.path(rel), 'utf8');
     const execLines = jsonLines(await read('state/telemetry/executions.jsonl'));
+    const archives = (await fs.readdir(ws.path('state/telemetry/archives'))).filter((n) => /^executions_.*\.jsonl$/.test(n));
+    expect(archives.length).toBeGreaterThan(0);
+    for (const name of archives) execLines.push(...jsonLines(await read(`state/telemetry/archives/${name}`)));
     const summaries = execLines.filter((l) => l.type === 'execution_summary');
+    // the live log and every archive
     expect(s.data.executions.total).toBe(summaries.length);
     expect(s.data.executions.total).toBeGreaterThan(0);
     expect(s.data.executions.total).toBeLessThan(execLines.length); // other types are in the sample, and skipped
@@ -76,6 +80,10 @@ describe('the bundled sample workspace', () => {
     expect(s.data.health.lastCycle).toBe(health.lastCycle);
     expect(s.data.health.latest?.timestamp).toBe(health.metricsHistory.at(-1).timestamp);
     expect(s.data.metrics_summary.diskUsagePercent).toBe(JSON.parse(await read('state/telemetry/metrics_summary.json')).operations.latest_snapshot.diskUsage);
+    expect(s.data.health.activeAnomalies).toHaveLength(health.activeAnomalies.length);
+    expect(s.data.health.recentRemediations).toHaveLength(health.recentRemediations.length);
+    const router = JSON.parse(await read('state/analytics/model_router_telemetry.json'));
+    expect(s.data.model_router?.totalTasks).toBe(router.totalTasks);
     expect(s.data.mcp_pid.pid).toBe(Number((await read('state/.mcp.pid')).trim()));
   });
 });
