@@ -39,7 +39,13 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
 }
 
-main().catch((err: Error) => {
+const fail = (err: Error) => {
   process.stderr.write(`wvo-exporter: ${err.stack ?? err.message}\n`);
   process.exit(1);
-});
+};
+// Subcommands live in src/commands/<name>.ts; no subcommand serves.
+if (process.argv[2] === 'backfill') {
+  import('./commands/backfill.js').then((m) => m.run(process.argv.slice(3))).then((code) => process.exit(code), fail);
+} else {
+  main().catch(fail);
+}
