@@ -47,8 +47,8 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
   const labels = { job: o.job, instance: o.instance };
   const spool = new FamilySpool();
   const emitters: Emitter[] = [];
-  const emitterFor = (metrics: readonly MetricDef[]) => {
-    const e = new Emitter(metrics, labels, spool);
+  const emitterFor = (metrics: readonly MetricDef[], source: string) => {
+    const e = new Emitter(metrics, labels, spool, new Set([source]));
     emitters.push(e);
     return e;
   };
@@ -65,7 +65,7 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
             root: o.workspaceRoot,
             source: s as LogSource,
             grid,
-            emitter: emitterFor(selection.logs.get(s.id)!),
+            emitter: emitterFor(selection.logs.get(s.id)!, s.id),
             base,
             maxLineBytes: o.maxLineBytes,
             onBytes: (n) => progress?.add(n),
@@ -77,7 +77,7 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
     }
     const documents: DocumentSummary[] = [];
     for (const [id, metrics] of selection.documents) {
-      documents.push(await replayDocument({ root: o.workspaceRoot, id: id as HistorySource, grid, emitter: emitterFor(metrics), base }));
+      documents.push(await replayDocument({ root: o.workspaceRoot, id: id as HistorySource, grid, emitter: emitterFor(metrics, id), base }));
     }
     await spool.finish(o.out, defs);
     return {

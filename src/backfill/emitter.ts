@@ -2,7 +2,7 @@ import type { Snapshot } from '../collector/snapshot.js';
 import type { MetricDef } from '../metrics/catalog.js';
 import { promValues } from '../metrics/prometheus.js';
 import { samplePrefix, timestampText, type FamilySpool } from './openmetrics.js';
-import { inputFor } from './selection.js';
+import { recordReads } from './selection.js';
 
 /** The step grid: boundaries at multiples of the step, up to `until`, which is always the last point. */
 export interface Grid {
@@ -94,6 +94,8 @@ export class Emitter {
     private readonly defs: readonly MetricDef[],
     private readonly labels: { job: string; instance: string },
     private readonly spool: FamilySpool,
+    /** The sources the rebuilt snapshot holds history for. */
+    private readonly allowed: ReadonlySet<string>,
   ) {}
 
   /** The data changed: render again at the next step. */
@@ -103,16 +105,17 @@ export class Emitter {
 
   emit(t: number, snapshot: () => Snapshot): void {
     if (!this.cache) {
-      const input = inputFor(snapshot());
+      const snap = snapshot();
       this.cache = [];
       for (const def of this.defs) {
         if (this.failed.has(def.name)) continue;
-        try {
-          const values = promValues(def, input, def.name);
-          this.cache.push({ def, prefixes: values.map((v) => samplePrefix(v.metricName ?? def.name, { ...this.labels, ...v.labels }, v.value)) });
-        } catch {
+        // A metric reading a source without history on this snapshot would show made-up empties: dropped.
+        const r = recordReads(snap, (i) => promValues(def, i, def.name));
+        if (!r.result || r.other || [...r.sources].some((id) => !this.allowed.has(id))) {
           this.failed.add(def.name);
+          continue;
         }
+        this.cache.push({ def, prefixes: r.result.map((v) => samplePrefix(v.metricName ?? def.name, { ...this.labels, ...v.labels }, v.value)) });
       }
     }
     const ts = `${timestampText(t)}\n`;

@@ -3,6 +3,7 @@ import { catalog, type MetricDef, type MetricInput } from '../metrics/catalog.js
 import { sources, type SourceId, type SourceValues } from '../sources/registry.js';
 import type { Source } from '../sources/source.js';
 import { health } from '../sources/health.js';
+import { orchestration } from '../sources/orchestration.js';
 
 /** The snapshot before anything was read: every source at its empty value. */
 export function emptySnapshot(): Snapshot {
@@ -18,17 +19,25 @@ export function emptySnapshot(): Snapshot {
 /**
  * The snapshot metrics are classified on: empty, except that the health report holds one
  * metricsHistory snapshot, as it does at every step rebuilt from that history (the task
- * gauges fall back to the roadmap only when it holds none).
+ * gauges fall back to the roadmap only when it holds none), and orchestration one entry.
  */
 export function probeSnapshot(): Snapshot {
   const base = emptySnapshot();
-  let h: unknown = base.data.health;
-  try {
-    h = health.parse(JSON.stringify({ metricsHistory: [{ timestamp: 0 }] }));
-  } catch {
-    // keep the empty value
-  }
-  return { ...base, data: { ...base.data, health: h as SourceValues['health'] } };
+  const parsed = (f: () => unknown, fallback: unknown) => {
+    try {
+      return f();
+    } catch {
+      return fallback;
+    }
+  };
+  // With a history entry present, formulas that stop early on "no data" read on, and show
+  // every source they depend on (e.g. the cost per task reads usage once decisions exist).
+  const h = parsed(() => health.parse(JSON.stringify({ metricsHistory: [{ timestamp: 0 }] })), base.data.health);
+  const o = parsed(
+    () => orchestration.parse(JSON.stringify({ totalDecisions: 1, byType: { probe: 1 }, history: [{ timestamp: 0, quorumSatisfied: true }] })),
+    base.data.orchestration,
+  );
+  return { ...base, data: { ...base.data, health: h, orchestration: o } as SourceValues };
 }
 
 /** The input of a catalog collect() for a snapshot rebuilt at some past time. */
@@ -37,12 +46,11 @@ export function inputFor(snapshot: Snapshot): MetricInput {
 }
 
 /**
- * What a metric's collect() reads: the sources of `snapshot.data` it touches, and whether it
- * touches anything else (status, version, the exporter's own figures) that has no history.
- * Found by running it once on an empty snapshot behind recording proxies, so a metric added
- * to the catalog is classified without being listed anywhere.
+ * Runs `fn` on a snapshot behind recording proxies: which sources of `snapshot.data` it
+ * touches, and whether it touches anything else (status, version, the exporter's own figures)
+ * that has no history.
  */
-export function readsOf(def: MetricDef, base: Snapshot = probeSnapshot()): { sources: Set<string>; other: boolean } {
+export function recordReads<R>(base: Snapshot, fn: (input: MetricInput) => R): { result?: R; sources: Set<string>; other: boolean } {
   const read = new Set<string>();
   let other = false;
   const data = new Proxy(base.data, {
@@ -66,10 +74,18 @@ export function readsOf(def: MetricDef, base: Snapshot = probeSnapshot()): { sou
     },
   });
   try {
-    def.collect(input);
+    return { result: fn(input), sources: read, other };
   } catch {
-    other = true;
+    return { sources: read, other: true };
   }
+}
+
+/**
+ * What a metric's collect() reads, found by running it on the probe snapshot, so a metric
+ * added to the catalog is classified without being listed anywhere.
+ */
+export function readsOf(def: MetricDef, base: Snapshot = probeSnapshot()): { sources: Set<string>; other: boolean } {
+  const { sources: read, other } = recordReads(base, (input) => def.collect(input));
   return { sources: read, other };
 }
 
