@@ -2,8 +2,8 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { catalog, type MetricDef } from '../metrics/catalog.js';
-import { sources } from '../sources/registry.js';
-import type { LogSource } from '../sources/source.js';
+import { sources, type SourceId } from '../sources/registry.js';
+import type { LogSource, Source } from '../sources/source.js';
 import { replayDocument, type DocumentSummary } from './documents.js';
 import { Emitter, type Grid } from './emitter.js';
 import { FamilySpool } from './openmetrics.js';
@@ -22,6 +22,8 @@ export interface BackfillOptions {
   /** Where progress goes (stderr); none when undefined. */
   progress?: NodeJS.WriteStream;
   defs?: readonly MetricDef[];
+  /** The sources (default: the registry's); same ids, e.g. a log declaring other archives. */
+  sources?: readonly Source[];
 }
 
 export interface BackfillSummary {
@@ -53,7 +55,7 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
     return e;
   };
   try {
-    const logSources = sources.filter((s): s is Extract<typeof s, { kind: 'log' }> => s.kind === 'log' && selection.logs.has(s.id));
+    const logSources = (o.sources ?? sources).filter((s): s is LogSource => s.kind === 'log' && selection.logs.has(s.id as SourceId));
     let total = 0;
     for (const s of logSources) for (const rel of await logFiles(o.workspaceRoot, s as LogSource)) total += statSync(path.join(o.workspaceRoot, rel)).size;
     const progress = o.progress ? new Progress(total, o.progress) : undefined;
@@ -65,7 +67,7 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
             root: o.workspaceRoot,
             source: s as LogSource,
             grid,
-            emitter: emitterFor(selection.logs.get(s.id)!, s.id),
+            emitter: emitterFor(selection.logs.get(s.id as SourceId)!, s.id),
             base,
             maxLineBytes: o.maxLineBytes,
             onBytes: (n) => progress?.add(n),

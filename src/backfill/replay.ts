@@ -8,10 +8,16 @@ import { Timeline, type Emitter, type Grid } from './emitter.js';
 import { ReorderWindow } from './reorder.js';
 import { lineTime } from './timestamps.js';
 
-/** Rotated files of a log, replayed (in name order) before the live file. */
-const ARCHIVES: Record<string, { dir: string; name: RegExp }> = {
-  executions: { dir: 'state/telemetry/archives', name: /^executions[_-].*\.jsonl$/ },
-};
+/**
+ * The rotated copies a log source declares (issue 8's `archives`: a glob with `*` in the file
+ * name only) — the same files the live source counts, so the history meets the live value.
+ */
+function archiveGlob(source: LogSource): { dir: string; name: RegExp } | undefined {
+  const glob = (source as { archives?: unknown }).archives;
+  if (typeof glob !== 'string' || glob === '') return undefined;
+  const base = path.posix.basename(glob);
+  return { dir: path.posix.dirname(glob), name: new RegExp(`^${base.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`) };
+}
 
 /** Lines are put in time order within this much disorder… */
 export const REORDER_WINDOW_MS = 10 * 60_000;
@@ -34,17 +40,24 @@ export interface LogSummary {
   afterUntil: number;
 }
 
-/** The files of a log source that exist, archives first. */
+/** The files of a log source that exist, archives first (in name order), each file once. */
 export async function logFiles(root: string, source: LogSource): Promise<string[]> {
   const out: string[] = [];
-  const archive = ARCHIVES[source.id];
+  const archive = archiveGlob(source);
   if (archive) {
     const names = await fs.readdir(path.join(root, archive.dir)).catch(() => [] as string[]);
     for (const name of names.filter((n) => archive.name.test(n)).sort()) out.push(path.posix.join(archive.dir, name));
   }
   out.push(source.path);
   const present: string[] = [];
-  for (const rel of out) if ((await statFile(path.join(root, rel)))?.isFile) present.push(rel);
+  const seen = new Set<string>();
+  for (const rel of out) {
+    const id = await statFile(path.join(root, rel));
+    // A file renamed between the listing and now, or linked twice, is read once.
+    if (!id?.isFile || seen.has(`${id.dev}:${id.ino}`)) continue;
+    seen.add(`${id.dev}:${id.ino}`);
+    present.push(rel);
+  }
   return present;
 }
 

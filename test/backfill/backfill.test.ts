@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { backfill, type BackfillOptions } from '../../src/backfill/backfill.js';
 import { REORDER_MAX_LINES } from '../../src/backfill/replay.js';
 import { selectMetrics } from '../../src/backfill/selection.js';
+import { sources } from '../../src/sources/registry.js';
 import { cleanup, createWorkspace, sampleValue, scrape, startTestExporter, type Workspace } from '../support/server.js';
 
 afterEach(cleanup);
@@ -86,12 +87,16 @@ describe('backfill writer: known answers', () => {
     expect(summary.logs.find((l) => l.source === 'quality_decisions')?.replayed).toBe(4);
   });
 
-  it('archives are replayed before the live file; cost and the duration histogram follow the lines', async () => {
+  it('the archives a log source declares are replayed before the live file; cost and the duration histogram follow the lines', async () => {
     const ws = await createWorkspace({
       'state/telemetry/archives/executions_2026-11-19.jsonl': [execution(T0 + 5_000, 0.25)],
+      'state/telemetry/archives/other_2026-11-19.jsonl': [execution(T0 + 5_000, 100)],
       [EXECUTIONS]: [execution(T0 + 65_000, 0.5), execution(T0 + 66_000, 1, 'claude_code')],
     });
-    const { points, types } = await runBackfill(ws);
+    // Issue 8's `archives` declaration on the executions source (a glob, `*` in the name only).
+    const withArchives = sources.map((s) => (s.id === 'executions' ? { ...s, archives: 'state/telemetry/archives/executions_*.jsonl' } : s));
+    const { points, types, summary } = await runBackfill(ws, { sources: withArchives });
+    expect(summary.logs.find((l) => l.source === 'executions')!.files).toEqual(['state/telemetry/archives/executions_2026-11-19.jsonl', EXECUTIONS]);
     expect(types.get('wvo_execution_cost_usd')).toBe('counter');
     expect(types.get('wvo_execution_duration_seconds')).toBe('histogram');
     expect(at(points, 'wvo_execution_cost_usd_total', { agent_type: 'codex' }, T0 + MIN)).toBe(0.25);
@@ -223,6 +228,8 @@ describe('backfill: seamless with the live exporter', () => {
     const now = Date.now();
     const ws = await createWorkspace({
       [DECISIONS]: [decision(now - 3 * MIN), decision(now - 2 * MIN, 'REJECTED'), decision(new Date(now - MIN).toISOString(), 'ESCALATED')],
+      // Counted by both sides exactly when the executions source declares archives (issue 8).
+      'state/telemetry/archives/executions_2026-11-19T10-05-12.jsonl': [execution(now - 9 * MIN, 0.5)],
       [EXECUTIONS]: [execution(now - 4 * MIN, 1.25), execution(now - 30_000, 2, 'gemini_cli')],
     });
     const { points } = await runBackfill(ws, { untilMs: now });
