@@ -1,7 +1,7 @@
 import type { Snapshot } from '../collector/snapshot.js';
 import type { MetricDef } from '../metrics/catalog.js';
 import { promValues } from '../metrics/prometheus.js';
-import { samplePrefix, timestampText, type FamilySpool } from './openmetrics.js';
+import { labelText, samplePrefix, timestampText, type FamilyFile, type FamilySpool } from './openmetrics.js';
 import { recordReads } from './selection.js';
 
 /** The step grid: boundaries at multiples of the step, up to `until`, which is always the last point. */
@@ -86,17 +86,20 @@ export class Timeline {
  * until the data changes, so a quiet stretch of history costs one string per sample and step.
  */
 export class Emitter {
-  private cache: { def: MetricDef; prefixes: string[] }[] | undefined;
-  /** Metrics whose collect() failed on a rebuilt snapshot (skipped, reported). */
+  private cache: { file: FamilyFile; prefixes: string[] }[] | undefined;
+  private readonly fixed: string;
+  /** Metrics whose collect() failed or read a source without history (skipped, reported). */
   readonly failed = new Set<string>();
 
   constructor(
     private readonly defs: readonly MetricDef[],
-    private readonly labels: { job: string; instance: string },
+    labels: { job: string; instance: string },
     private readonly spool: FamilySpool,
     /** The sources the rebuilt snapshot holds history for. */
     private readonly allowed: ReadonlySet<string>,
-  ) {}
+  ) {
+    this.fixed = labelText(labels);
+  }
 
   /** The data changed: render again at the next step. */
   invalidate(): void {
@@ -115,10 +118,10 @@ export class Emitter {
           this.failed.add(def.name);
           continue;
         }
-        this.cache.push({ def, prefixes: r.result.map((v) => samplePrefix(v.metricName ?? def.name, { ...this.labels, ...v.labels }, v.value)) });
+        this.cache.push({ file: this.spool.family(def), prefixes: r.result.map((v) => samplePrefix(v.metricName ?? def.name, v.labels, v.value, this.fixed)) });
       }
     }
     const ts = `${timestampText(t)}\n`;
-    for (const { def, prefixes } of this.cache) for (const p of prefixes) this.spool.write(def, p + ts);
+    for (const { file, prefixes } of this.cache) for (const p of prefixes) file.sample(p, ts);
   }
 }

@@ -11,7 +11,7 @@ export const familyName = (def: MetricDef): string => (def.type === 'counter' ? 
 const UNIT_SUFFIXES = ['seconds', 'bytes', 'ratio', 'usd'];
 const unitOf = (family: string): string | undefined => UNIT_SUFFIXES.find((u) => family.endsWith(`_${u}`));
 
-const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const escapeLabel = (v: string) => (/[\\\n"]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v);
 const escapeHelp = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 
 export function formatValue(v: number): string {
@@ -21,39 +21,79 @@ export function formatValue(v: number): string {
   return String(v);
 }
 
-/** `name{labels} value ` — everything of a sample line but its timestamp. */
-export function samplePrefix(name: string, labels: Record<string, string | number>, value: number): string {
-  const parts: string[] = [];
-  for (const k in labels) parts.push(`${k}="${escapeLabel(String(labels[k]))}"`);
-  return `${name}${parts.length ? `{${parts.join(',')}}` : ''} ${formatValue(value)} `;
+/** `k="v",…` for a label set, escaped as OpenMetrics wants. */
+export function labelText(labels: Record<string, string | number>): string {
+  let out = '';
+  for (const k in labels) out += `${out ? ',' : ''}${k}="${escapeLabel(String(labels[k]))}"`;
+  return out;
+}
+
+/**
+ * `name{labels} value ` — everything of a sample line but its timestamp. `fixed` is the
+ * rendered label text every sample carries first (job and instance).
+ */
+export function samplePrefix(name: string, labels: Record<string, string | number>, value: number, fixed = ''): string {
+  const rest = labelText(labels);
+  const all = fixed && rest ? `${fixed},${rest}` : fixed || rest;
+  return `${name}${all ? `{${all}}` : ''} ${formatValue(value)} `;
 }
 
 /** Seconds with millisecond precision, as OpenMetrics timestamps are written. */
 export const timestampText = (ms: number): string => (ms % 1000 === 0 ? String(ms / 1000) : (ms / 1000).toFixed(3));
 
-const FLUSH_CHARS = 256 * 1024;
+const FLUSH_CHARS = 1024 * 1024;
+
+/** The spool file of one family: sample lines buffered, then written synchronously. */
+export class FamilyFile {
+  private buf = '';
+  samples = 0;
+
+  constructor(
+    readonly def: MetricDef,
+    readonly file: string,
+    private readonly fd: number,
+  ) {}
+
+  /** Appends one sample line: its prefix and its `timestamp\n`. */
+  sample(prefix: string, ts: string): void {
+    this.buf += prefix + ts;
+    this.samples++;
+    if (this.buf.length >= FLUSH_CHARS) this.flush();
+  }
+
+  flush(): void {
+    if (this.buf.length === 0) return;
+    writeSync(this.fd, this.buf);
+    this.buf = '';
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
 
 /**
  * OpenMetrics wants all samples of a family together, while history is produced step by step
- * for every family at once: each family is spooled to its own temporary file (small buffered
+ * for every family at once: each family is spooled to its own temporary file (buffered
  * synchronous writes, so memory stays flat), and the files are joined under their headers at
  * the end.
  */
 export class FamilySpool {
   private readonly dir = mkdtempSync(path.join(os.tmpdir(), 'wvo-backfill-'));
-  private readonly files = new Map<string, { def: MetricDef; fd: number; buf: string[]; chars: number; samples: number }>();
+  private readonly files = new Map<string, FamilyFile>();
+  private closed = false;
 
-  write(def: MetricDef, text: string): void {
-    const family = familyName(def);
-    let f = this.files.get(family);
+  /** The spool file of a metric's family (created on first use). */
+  family(def: MetricDef): FamilyFile {
+    const name = familyName(def);
+    let f = this.files.get(name);
     if (!f) {
-      f = { def, fd: openSync(path.join(this.dir, `${this.files.size}.om`), 'w'), buf: [], chars: 0, samples: 0 };
-      this.files.set(family, f);
+      const file = path.join(this.dir, `${this.files.size}.om`);
+      f = new FamilyFile(def, file, openSync(file, 'w'));
+      this.files.set(name, f);
     }
-    f.buf.push(text);
-    f.chars += text.length;
-    f.samples++;
-    if (f.chars >= FLUSH_CHARS) this.flush(f);
+    return f;
   }
 
   get samples(): number {
@@ -63,42 +103,34 @@ export class FamilySpool {
   }
 
   get families(): string[] {
-    return [...this.files.keys()];
+    return [...this.files].filter(([, f]) => f.samples > 0).map(([name]) => name);
   }
 
   /** Writes every family (in `order`, then any other) with its headers, and `# EOF`. */
   async finish(out: Writable, order: readonly MetricDef[]): Promise<void> {
-    for (const f of this.files.values()) {
-      this.flush(f);
-      closeSync(f.fd);
-    }
+    this.closeAll();
     const rank = new Map(order.map((d, i) => [familyName(d), i]));
-    const entries = [...this.files.entries()].sort((a, b) => (rank.get(a[0]) ?? Infinity) - (rank.get(b[0]) ?? Infinity));
+    const entries = [...this.files.entries()].filter(([, f]) => f.samples > 0).sort((a, b) => (rank.get(a[0]) ?? Infinity) - (rank.get(b[0]) ?? Infinity));
     for (const [family, f] of entries) {
       const unit = unitOf(family);
       await write(out, `# HELP ${family} ${escapeHelp(f.def.help)}\n# TYPE ${family} ${f.def.type}\n${unit ? `# UNIT ${family} ${unit}\n` : ''}`);
-      const index = [...this.files.keys()].indexOf(family);
-      for await (const chunk of createReadStream(path.join(this.dir, `${index}.om`))) await write(out, chunk as Buffer);
+      for await (const chunk of createReadStream(f.file, { highWaterMark: FLUSH_CHARS })) await write(out, chunk as Buffer);
     }
     await write(out, '# EOF\n');
   }
 
   dispose(): void {
-    for (const f of this.files.values()) {
-      try {
-        closeSync(f.fd);
-      } catch {
-        // already closed by finish()
-      }
+    try {
+      this.closeAll();
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
     }
-    rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private flush(f: { fd: number; buf: string[]; chars: number }): void {
-    if (f.buf.length === 0) return;
-    writeSync(f.fd, f.buf.join(''));
-    f.buf = [];
-    f.chars = 0;
+  private closeAll(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const f of this.files.values()) f.close();
   }
 }
 

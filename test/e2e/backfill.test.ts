@@ -80,7 +80,7 @@ beforeAll(async () => {
   writeFileSync(path.join(ws, DECISIONS), decisions.map((l) => `${l}\n`).join(''));
   const archived: string[] = [];
   const live: string[] = [];
-  for (let i = 0, t = start + 10_000; t < until - 2 * MIN; i++, t += 3 * MIN + Math.floor(r() * 5 * MIN)) (t < start + 24 * HOUR ? archived : live).push(executionLine(r, i, t).text);
+  for (let i = 0, t = start + 10_000; t < until - 2 * MIN; i++, t += 3 * MIN + Math.floor(r() * 5 * MIN)) (t < start + 6 * HOUR ? archived : live).push(executionLine(r, i, t).text);
   writeFileSync(path.join(ws, ARCHIVE), archived.map((l) => `${l}\n`).join(''));
   writeFileSync(path.join(ws, EXECUTIONS), live.map((l) => `${l}\n`).join(''));
   // Hourly metricsHistory snapshots and half-hourly consensus decisions over the three days.
