@@ -50,8 +50,8 @@ export async function backfillFigures(dir: string, big: { root: string; info: Wo
   await fs.mkdir(smallRoot, { recursive: true });
   log('backfill: generating a workspace with a tenth of the big one\'s logs');
   await generateWorkspace(smallRoot, { roadmap: [2, 2, 5, 2], decisions: { lines: Math.round(big.info.decisionLines / 10) }, executionSummaries: Math.round(big.info.executionSummaries / 10) });
-  // Until just after the big workspace's last line: the span of history, not "now", sets the output size.
-  const until = '2026-12-01T00:00:00Z';
+  // Just after the big workspace's last line (a line every 6 s from 2026-11-20): the span of steps, not "now", sets the output size.
+  const until = '2026-11-27T00:00:00Z';
   log('backfill: big workspace');
   const b = await runBackfill(big.root, path.join(dir, 'backfill-big.om'), until);
   log('backfill: a tenth of the logs');

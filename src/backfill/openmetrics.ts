@@ -41,11 +41,16 @@ export function samplePrefix(name: string, labels: Record<string, string | numbe
 /** Seconds with millisecond precision, as OpenMetrics timestamps are written. */
 export const timestampText = (ms: number): string => (ms % 1000 === 0 ? String(ms / 1000) : (ms / 1000).toFixed(3));
 
-const FLUSH_CHARS = 1024 * 1024;
+const SPOOL_BYTES = 64 * 1024;
 
-/** The spool file of one family: sample lines buffered, then written synchronously. */
+/**
+ * The spool file of one family. Sample lines are encoded straight into a fixed buffer and
+ * written out synchronously when it fills: no string outlives its sample, so the garbage
+ * collector has little to keep and memory stays flat.
+ */
 export class FamilyFile {
-  private buf = '';
+  private readonly buf = Buffer.allocUnsafe(SPOOL_BYTES);
+  private used = 0;
   samples = 0;
 
   constructor(
@@ -56,15 +61,24 @@ export class FamilyFile {
 
   /** Appends one sample line: its prefix and its `timestamp\n`. */
   sample(prefix: string, ts: string): void {
-    this.buf += prefix + ts;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.used + 3 * (prefix.length + ts.length) > SPOOL_BYTES) {
+      this.flush();
+      if (3 * (prefix.length + ts.length) > SPOOL_BYTES) {
+        writeSync(this.fd, prefix + ts);
+        this.samples++;
+        return;
+      }
+    }
+    this.used += this.buf.write(prefix, this.used);
+    this.used += this.buf.write(ts, this.used, 'latin1');
     this.samples++;
-    if (this.buf.length >= FLUSH_CHARS) this.flush();
   }
 
   flush(): void {
-    if (this.buf.length === 0) return;
-    writeSync(this.fd, this.buf);
-    this.buf = '';
+    if (this.used === 0) return;
+    writeSync(this.fd, this.buf, 0, this.used);
+    this.used = 0;
   }
 
   close(): void {
@@ -114,7 +128,7 @@ export class FamilySpool {
     for (const [family, f] of entries) {
       const unit = unitOf(family);
       await write(out, `# HELP ${family} ${escapeHelp(f.def.help)}\n# TYPE ${family} ${f.def.type}\n${unit ? `# UNIT ${family} ${unit}\n` : ''}`);
-      for await (const chunk of createReadStream(f.file, { highWaterMark: FLUSH_CHARS })) await write(out, chunk as Buffer);
+      for await (const chunk of createReadStream(f.file, { highWaterMark: SPOOL_BYTES * 4 })) await write(out, chunk as Buffer);
     }
     await write(out, '# EOF\n');
   }
