@@ -103,6 +103,7 @@ export function describeSummary(s: BackfillSummary): string {
       `  ${l.source}: ${l.replayed} lines replayed from ${l.files.length} file(s), ${(l.bytes / 1e6).toFixed(1)} MB` +
         `; without a usable timestamp (left out): ${l.untimed}; malformed: ${l.bad}; after --until: ${l.afterUntil}; later than the reorder window: ${l.late}`,
     );
+    for (const e of l.errors) lines.push(`    not read: ${e}`);
   }
   for (const d of s.documents) {
     lines.push(

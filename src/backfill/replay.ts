@@ -38,6 +38,8 @@ export interface LogSummary {
   late: number;
   /** Lines stamped at or after --until: not in the history. */
   afterUntil: number;
+  /** Files that could not be read (refused, unreadable): the rest is replayed. */
+  errors: string[];
 }
 
 /** The files of a log source that exist, archives first (in name order), each file once. */
@@ -76,7 +78,7 @@ export async function replayLog(options: {
 }): Promise<LogSummary> {
   const { root, source, grid, emitter, base } = options;
   const files = await logFiles(root, source);
-  const summary: LogSummary = { source: source.id, files, bytes: 0, replayed: 0, untimed: 0, bad: 0, late: 0, afterUntil: 0 };
+  const summary: LogSummary = { source: source.id, files, bytes: 0, replayed: 0, untimed: 0, bad: 0, late: 0, afterUntil: 0, errors: [] };
   const acc = source.create();
   const snapshot = (): Snapshot => ({ ...base, data: { ...base.data, [source.id]: source.view(acc) } });
   const timeline = new Timeline(grid, emitter, snapshot, 'strict', 'floor');
@@ -108,6 +110,8 @@ export async function replayLog(options: {
       });
       summary.bad += result.oversized;
       summary.bytes += result.bytesRead;
+    } catch (err) {
+      summary.errors.push(`${rel}: ${(err as Error).message}`);
     } finally {
       await tailer.close();
     }

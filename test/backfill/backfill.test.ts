@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backfill, type BackfillOptions } from '../../src/backfill/backfill.js';
@@ -116,6 +118,17 @@ describe('backfill writer: known answers', () => {
     const q = summary.logs.find((l) => l.source === 'quality_decisions')!;
     expect(q).toMatchObject({ replayed: 1, untimed: 2, bad: 1, afterUntil: 1 });
     expect(Math.max(...points.filter((p) => p.name === 'wvo_quality_gate_decisions_total').map((p) => p.value))).toBe(1);
+  });
+
+  it('a log that cannot be read (a symlink out of the workspace) is reported, and the other logs replayed', async () => {
+    const outside = await createWorkspace({ 'secret.jsonl': [decision(T0 + 1_000)] });
+    const ws = await createWorkspace({ [EXECUTIONS]: [execution(T0 + 1_000, 1)] });
+    await fs.mkdir(path.dirname(ws.abs(DECISIONS)), { recursive: true });
+    await fs.symlink(outside.abs('secret.jsonl'), ws.abs(DECISIONS));
+    const { points, summary } = await runBackfill(ws);
+    expect(summary.logs.find((l) => l.source === 'quality_decisions')!.errors.join()).toMatch(/outside the workspace/);
+    expect(points.some((p) => p.name.startsWith('wvo_quality_gate'))).toBe(false);
+    expect(at(points, 'wvo_execution_cost_usd_total', { agent_type: 'codex' }, T0 + MIN)).toBe(1);
   });
 
   it('the real execution writer\'s timestamp_ms / timestamp_iso are used when `timestamp` is absent', async () => {
