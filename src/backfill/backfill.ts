@@ -13,7 +13,8 @@ import { emptySnapshot, selectMetrics, type HistorySource } from './selection.js
 
 export interface BackfillOptions {
   workspaceRoot: string;
-  out: Writable;
+  /** A stream, or a file descriptor (written synchronously, faster). */
+  out: Writable | number;
   job: string;
   instance: string;
   untilMs: number;

@@ -1,4 +1,4 @@
-import { createWriteStream, promises as fs, statSync } from 'node:fs';
+import { closeSync, openSync, promises as fs, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { backfill, describeSummary } from '../backfill/backfill.js';
@@ -90,31 +90,29 @@ export async function run(argv: string[]): Promise<number> {
 
   // A file is written beside its final name and renamed at the end: never a half-written file.
   const partial = opts.out === '-' ? undefined : `${opts.out}.partial-${process.pid}`;
-  let out: Writable;
+  let out: Writable | number;
   if (partial) {
-    const stream = createWriteStream(partial);
     try {
-      await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
+      out = openSync(partial, 'w');
     } catch (err) {
       process.stderr.write(`wvo-exporter backfill: invalid --out ${JSON.stringify(opts.out)}: ${(err as Error).message}\n`);
       return 2;
     }
-    out = stream;
   } else {
     out = process.stdout;
   }
   try {
     const summary = await backfill({ ...opts, out, progress: process.stderr });
-    if (partial) {
-      await new Promise<void>((resolve, reject) => (out as import('node:fs').WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
-      await fs.rename(partial, opts.out);
+    if (typeof out === 'number') {
+      closeSync(out);
+      await fs.rename(partial!, opts.out);
     }
     process.stderr.write(describeSummary(summary));
     return 0;
   } catch (err) {
-    if (partial) {
-      (out as import('node:fs').WriteStream).destroy();
-      await fs.rm(partial, { force: true });
+    if (typeof out === 'number') {
+      closeSync(out);
+      await fs.rm(partial!, { force: true });
     }
     process.stderr.write(`wvo-exporter backfill: ${(err as Error).message}\n`);
     return 1;
