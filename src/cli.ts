@@ -14,6 +14,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   check: { summary: 'read a workspace once and report, per source, found/parsed and the first error', load: () => import('./commands/check.js') },
   simulate: { summary: 'play a simulated autopilot writing the state files into --workspace until stopped', load: () => import('./commands/simulate.js') },
   demo: { summary: 'the exporter on a simulated autopilot in a temporary workspace', load: () => import('./commands/demo.js') },
+  backfill: { summary: 'write the workspace history as OpenMetrics for promtool tsdb create-blocks-from openmetrics', load: () => import('./commands/backfill.js') },
 };
 
 function version(): string {

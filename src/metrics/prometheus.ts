@@ -8,7 +8,7 @@ interface PromValue {
 }
 
 /** Turns catalog samples into prom-client's value list (histograms as cumulative buckets). */
-function promValues(def: MetricDef, input: MetricInput, name: string): PromValue[] {
+export function promValues(def: MetricDef, input: MetricInput, name: string): PromValue[] {
   if (def.type === 'gauge' || def.type === 'counter') return def.collect(input);
   if (def.type === 'summary') {
     return def.collect(input).flatMap(({ labels, quantiles, sum, count }) => [

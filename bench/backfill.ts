@@ -1,0 +1,84 @@
+// Backfill figures: throughput in MB of logs per second and peak RSS of `wvo-exporter backfill`,
+// on the big workspace and on one with a tenth of its logs (RSS must not grow with log size).
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateWorkspace, type WorkspaceInfo } from './workspace.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MB = 1024 * 1024;
+
+export interface BackfillRun {
+  logBytes: number;
+  seconds: number;
+  maxRssBytes: number;
+  outBytes: number;
+}
+
+/** Runs the built CLI on a workspace, as a user would, with its peak RSS reported at exit. */
+export async function runBackfill(root: string, out: string, until: string): Promise<BackfillRun> {
+  const files = ['state/analytics/quality_gate_decisions.jsonl', 'state/telemetry/executions.jsonl'];
+  const archives = await fs.readdir(path.join(root, 'state/telemetry/archives')).catch(() => [] as string[]);
+  let logBytes = 0;
+  for (const f of [...files, ...archives.map((a) => `state/telemetry/archives/${a}`)]) logBytes += (await fs.stat(path.join(root, f))).size;
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--require', path.join(REPO, 'bench/report-rss.cjs'), 'dist/cli.js', 'backfill', '--workspace', root, '--out', out, '--until', until], {
+    cwd: REPO,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`backfill exited ${code}: ${stderr}`);
+  const kb = Number(/maxrss-kb (\d+)/.exec(stderr)?.[1]);
+  const outBytes = (await fs.stat(out)).size;
+  return { logBytes, seconds, maxRssBytes: kb * 1024, outBytes };
+}
+
+export interface BackfillRow {
+  figure: string;
+  measured: string;
+  goal: string;
+  met: boolean;
+}
+
+/** The bench rows: throughput and RSS on the big workspace, and RSS at 10× the logs. */
+export async function backfillFigures(dir: string, big: { root: string; info: WorkspaceInfo }, log: (m: string) => void): Promise<BackfillRow[]> {
+  const smallRoot = path.join(dir, 'backfill-tenth');
+  await fs.mkdir(smallRoot, { recursive: true });
+  log('backfill: generating a workspace with a tenth of the big one\'s logs');
+  await generateWorkspace(smallRoot, { roadmap: [2, 2, 5, 2], decisions: { lines: Math.round(big.info.decisionLines / 10) }, executionSummaries: Math.round(big.info.executionSummaries / 10) });
+  // Just after the big workspace's last line (a line every 6 s from 2026-11-20): the span of steps, not "now", sets the output size.
+  const until = '2026-11-27T00:00:00Z';
+  log('backfill: big workspace');
+  const b = await runBackfill(big.root, path.join(dir, 'backfill-big.om'), until);
+  log('backfill: a tenth of the logs');
+  const s = await runBackfill(smallRoot, path.join(dir, 'backfill-tenth.om'), until);
+  await fs.rm(path.join(dir, 'backfill-big.om'), { force: true });
+  await fs.rm(path.join(dir, 'backfill-tenth.om'), { force: true });
+  const rate = b.logBytes / MB / b.seconds;
+  const ratio = b.maxRssBytes / s.maxRssBytes;
+  return [
+    {
+      figure: 'backfill speed (MB of logs per second)',
+      measured: `**${rate.toFixed(1)} MB/s** (${(b.logBytes / MB).toFixed(1)} MB of logs in ${b.seconds.toFixed(2)} s; ${(b.outBytes / MB).toFixed(0)} MB of OpenMetrics written)`,
+      goal: '≥ 50 MB/s',
+      met: rate >= 50,
+    },
+    { figure: 'backfill peak RSS', measured: `${(b.maxRssBytes / MB).toFixed(1)} MB`, goal: '≤ 200 MB', met: b.maxRssBytes <= 200 * MB },
+    {
+      figure: 'backfill peak RSS: 10× the logs',
+      measured: `${(b.maxRssBytes / MB).toFixed(1)} MB vs ${(s.maxRssBytes / MB).toFixed(1)} MB = **${ratio.toFixed(2)}** (${(b.logBytes / MB).toFixed(1)} vs ${(s.logBytes / MB).toFixed(1)} MB of logs)`,
+      goal: '≤ 1.2',
+      met: ratio <= 1.2,
+    },
+  ];
+}
+
+/** `BENCH_ONLY=backfill npm run bench`: just these rows. */
+export function printBackfillOnly(rows: BackfillRow[]): void {
+  const table = ['| figure | measured | goal | met? |', '|---|---|---|---|', ...rows.map((r) => `| ${r.figure} | ${r.measured} | ${r.goal} | ${r.met ? 'yes' : '**NO**'} |`)];
+  process.stdout.write(`\n${table.join('\n')}\n\n`);
+}
