@@ -207,19 +207,25 @@ describe.skipIf(Boolean(problem) && !CI)(`docker compose up (${COMPOSE.join(' ')
       [ports.prometheus!, ['/', '/metrics', '/api/v1/query?query=up', '/-/healthy', '/graph'], basic(secrets.prometheus_password!), basic('wrong')],
       [ports.alertmanager!, ['/', '/metrics', '/api/v2/alerts', '/-/healthy'], basic(secrets.alertmanager_password!), basic('wrong')],
     ];
+    // Generous timeouts: a wrong password costs a bcrypt (cost 12), one at a time, on a busy machine.
+    const status = async (url: string, headers: Record<string, string> = {}): Promise<number> => {
+      const res = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) }).catch((err: Error) => {
+        throw new Error(`GET ${url}: ${err.message}`);
+      });
+      await res.body?.cancel();
+      return res.status;
+    };
     for (const [port, paths, good, bad] of closed) {
       for (const p of paths) {
         const url = `http://127.0.0.1:${port}${p}`;
-        expect((await fetch(url, { signal: AbortSignal.timeout(5000) })).status, `${url} without credentials`).toBe(401);
-        expect((await fetch(url, { headers: bad, signal: AbortSignal.timeout(5000) })).status, `${url} wrong credentials`).toBe(401);
-        const ok = await fetch(url, { headers: good, signal: AbortSignal.timeout(5000) });
-        await ok.body?.cancel();
-        expect(ok.status, `${url} with credentials`).toBe(200);
+        expect(await status(url), `${url} without credentials`).toBe(401);
+        expect(await status(url, bad), `${url} wrong credentials`).toBe(401);
+        expect(await status(url, good), `${url} with credentials`).toBe(200);
       }
     }
-    expect((await fetch(`http://127.0.0.1:${ports.exporter}/healthz`)).status).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${ports.exporter}/`)).status).not.toBe(200);
-  }, 120_000);
+    expect(await status(`http://127.0.0.1:${ports.exporter}/healthz`)).toBe(200);
+    expect(await status(`http://127.0.0.1:${ports.exporter}/`)).not.toBe(200);
+  }, 300_000);
 
   it('Prometheus scrapes the exporter, itself and Alertmanager with the generated credentials', async () => {
     await waitFor(async () => {
