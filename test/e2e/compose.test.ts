@@ -271,6 +271,8 @@ describe.skipIf(Boolean(problem) && !CI)(`docker compose up (${COMPOSE.join(' ')
     const b = await waitFor(async () => { const t = await promTasks('exporter-b:3030'); return Object.keys(t).length > 0 && t; }, 30_000, 'wvo_tasks of exporter-b');
     expect(a).toEqual(await exporterTasks(ports.exporter!));
     expect(b).toEqual(await exporterTasks(ports.exporterB!));
+    // the two seeded workspaces differ, so a mixed-up instance could not pass the two lines above
+    expect(a).not.toEqual(b);
     expect((await query('count by (instance) (wvo_tasks)')).map((s) => s.metric.instance).sort()).toEqual(['exporter-b:3030', 'exporter:3030']);
   }, 180_000);
 
