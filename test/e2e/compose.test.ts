@@ -142,7 +142,7 @@ afterAll(() => {
   if (!tmp) return;
   if (stackUp) {
     try {
-      compose(['down', '-v', '--remove-orphans', '-t', '5'], [path.join(REPO, 'docker-compose.fleet.yml'), ...files]);
+      compose(['down', '-v', '--remove-orphans', '-t', '5'], [...new Set([path.join(REPO, 'docker-compose.fleet.yml'), ...files])]);
     } catch (err) {
       console.error(String(err));
     }
