@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 #
 # wvo-exporter image: TypeScript is compiled in a throw-away build stage; the
 # runtime stage holds only production dependencies, dist/ and the sample
@@ -8,6 +7,10 @@
 #   docker run --rm -p 3030:3030 wvo-exporter                      # bundled sample state/
 #   docker run --rm -p 3030:3030 -v /path/to/ws:/workspace:ro \
 #     -e WVO_WORKSPACE_ROOT=/workspace wvo-exporter                # a real workspace
+#
+# No "# syntax=" line: it would make BuildKit fetch a frontend image from a
+# registry, and the file needs nothing beyond the classic syntax, so it also
+# builds offline (legacy builder, docker-compose v1).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -21,10 +24,9 @@ COPY src ./src
 RUN npm run build
 
 # --------------------------------------------------- production dependencies
-FROM ${NODE_IMAGE} AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+# Pruned from the build stage's install: the same lockfile, no second download.
+FROM build AS deps
+RUN npm prune --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # -------------------------------------------------------------- runtime stage
 FROM ${NODE_IMAGE} AS runtime
@@ -45,6 +47,11 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY state ./state
 COPY deploy/docker/healthcheck.cjs ./healthcheck.cjs
+# docker-compose.yml's one-shot `init` service: generates the stack's secrets.
+COPY deploy/docker/init-secrets.cjs ./init-secrets.cjs
+# Mount points of the compose `demo` and `backfill` profiles' named volumes: a
+# fresh volume takes this ownership, so the unprivileged user can write there.
+RUN mkdir -p /demo /backfill && chown node:node /demo /backfill
 
 USER node
 EXPOSE 3030

@@ -4,7 +4,7 @@
  * the paths the other reads. (`docker compose config`, `promtool check config`
  * and `amtool check-config` validate each file on its own in CI.)
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -18,32 +18,46 @@ interface SecretRef {
   source: string;
   target: string;
 }
+type Mount = string | { type: string; source: string; target: string; read_only?: boolean };
 interface Service {
   build?: unknown;
   image?: string;
+  user?: string;
+  profiles?: string[];
   environment?: Record<string, string>;
-  volumes?: string[];
+  volumes?: Mount[];
   secrets?: SecretRef[];
   ports?: string[];
   command?: string[];
+  entrypoint?: string[];
+  depends_on?: Record<string, { condition: string }>;
 }
 interface Compose {
   version?: string;
   services: Record<string, Service>;
   secrets: Record<string, { file: string }>;
+  volumes?: Record<string, unknown>;
+}
+interface BasicAuth {
+  username: string;
+  password_file: string;
 }
 interface PrometheusConfig {
   rule_files: string[];
-  alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+  alerting: { alertmanagers: { basic_auth?: BasicAuth; static_configs: { targets: string[] }[] }[] };
   scrape_configs: {
     job_name: string;
     scrape_interval?: string;
     authorization?: { type?: string; credentials_file?: string };
-    static_configs: { targets: string[] }[];
+    basic_auth?: BasicAuth;
+    static_configs?: { targets: string[] }[];
+    file_sd_configs?: { files: string[] }[];
+    dns_sd_configs?: { names: string[]; type: string; port: number }[];
   }[];
 }
 
 const compose = load<Compose>('docker-compose.yml');
+const fleet = load<Compose>('docker-compose.fleet.yml');
 const prometheus = load<PrometheusConfig>('deploy/prometheus/prometheus.yml');
 const alertmanager = read('deploy/alertmanager/alertmanager.yml');
 
@@ -51,23 +65,102 @@ const alertmanager = read('deploy/alertmanager/alertmanager.yml');
 const composeDefault = (value: string): string => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
 const secretTargets = (service: string): Map<string, string> =>
   new Map((compose.services[service]?.secrets ?? []).map((s) => [s.source, s.target]));
+const SECRETS_DIR = './deploy/secrets';
+const BUILT_IMAGE = compose.services.exporter?.image;
+/** Where `service` sees the generated-secrets directory (a long-syntax bind of WVO_SECRETS_DIR). */
+function secretsMount(file: Compose, service: string): { target: string; read_only?: boolean } | undefined {
+  for (const v of file.services[service]?.volumes ?? []) {
+    if (typeof v !== 'string' && v.type === 'bind' && composeDefault(v.source) === SECRETS_DIR) return v;
+  }
+  return undefined;
+}
+/** The deploy/secrets file a path inside `service` names (undefined: not under its mount). */
+function secretFile(file: Compose, service: string, inside: string): string | undefined {
+  const target = secretsMount(file, service)?.target;
+  if (!target || !inside.startsWith(`${target}/`)) return undefined;
+  return inside.slice(target.length + 1);
+}
+/** The names init-secrets.cjs writes, read from its header comment. */
+const INIT_WRITES = [...read('deploy/docker/init-secrets.cjs').matchAll(/^\/\/ {3}(\S+) {2,}/gm)].map((m) => m[1] as string);
 
 describe('docker-compose.yml', () => {
-  it('defines the four services with their ports and no obsolete version key', () => {
+  it('publishes every port on ${WVO_BIND_ADDRESS:-127.0.0.1} only, with no obsolete version key', () => {
     expect(compose.version).toBeUndefined();
-    const ports = Object.fromEntries(Object.entries(compose.services).map(([k, v]) => [k, v.ports]));
+    const ports = Object.fromEntries(
+      [...Object.entries(compose.services), ...Object.entries(fleet.services)].filter(([, v]) => v.ports).map(([k, v]) => [k, v.ports?.map(composeDefault)]),
+    );
     expect(ports).toEqual({
-      exporter: ['3030:3030'],
-      prometheus: ['9090:9090'],
-      alertmanager: ['9093:9093'],
-      grafana: ['3000:3000'],
+      exporter: ['127.0.0.1:3030:3030'],
+      prometheus: ['127.0.0.1:9090:9090'],
+      alertmanager: ['127.0.0.1:9093:9093'],
+      grafana: ['127.0.0.1:3000:3000'],
+      'exporter-demo': ['127.0.0.1:3032:3030'],
+      'exporter-b': ['127.0.0.1:3031:3030'],
     });
+    for (const [name, service] of [...Object.entries(compose.services), ...Object.entries(fleet.services)]) {
+      for (const raw of service.ports ?? []) expect(raw, name).toMatch(/^\$\{WVO_BIND_ADDRESS:-127\.0\.0\.1\}:\$\{WVO_[A-Z_]+_HOST_PORT:-\d+\}:\d+$/);
+    }
   });
 
-  it('pins every third-party image', () => {
-    for (const [name, service] of Object.entries(compose.services)) {
-      if (service.build) continue;
+  it('pins every third-party image; the exporter image is built from this repo', () => {
+    expect(BUILT_IMAGE).toBe('wvo-exporter:local');
+    for (const [name, service] of [...Object.entries(compose.services), ...Object.entries(fleet.services)]) {
+      if (service.image === BUILT_IMAGE || service.image === undefined) continue;
       expect(service.image, name).toMatch(/^[a-z0-9/_.-]+:v?\d+\.\d+\.\d+$/);
+    }
+    // docker-compose v1 pulls an image it has no build for: both users of the image build it
+    expect(compose.services.init?.build).toEqual(compose.services.exporter?.build);
+  });
+
+  it('generates every credential in a one-shot init service before anything that reads them starts', () => {
+    const init = compose.services.init as Service;
+    expect(init.image).toBe(BUILT_IMAGE);
+    expect(init.command).toEqual(['node', '/app/init-secrets.cjs', secretsMount(compose, 'init')?.target]);
+    expect(secretsMount(compose, 'init')?.read_only).toBeFalsy();
+    expect(INIT_WRITES).toEqual(
+      expect.arrayContaining(['wvo_token', 'grafana_admin_password', 'prometheus_password', 'alertmanager_password', 'prometheus-web.yml', 'alertmanager-web.yml']),
+    );
+    for (const file of [compose, fleet]) {
+      for (const [name, service] of Object.entries(file.services)) {
+        if (name === 'init' || !secretsMount(file, name)) continue;
+        expect(secretsMount(file, name)?.read_only, name).toBe(true);
+        // directly, or through the service it waits for (simulator -> init)
+        const deps = Object.entries(service.depends_on ?? {});
+        const waitsForInit = deps.some(([dep, c]) => dep === 'init' && c.condition === 'service_completed_successfully');
+        const viaStarted = deps.some(([dep]) => compose.services[dep]?.depends_on?.init?.condition === 'service_completed_successfully');
+        expect(waitsForInit || viaStarted, name).toBe(true);
+      }
+    }
+  });
+
+  it('has no default password: Grafana reads the generated one, its datasource the Prometheus one', () => {
+    const grafana = compose.services.grafana as Service;
+    expect(grafana.environment?.GF_SECURITY_ADMIN_PASSWORD).toBeUndefined();
+    expect(secretFile(compose, 'grafana', grafana.environment?.GF_SECURITY_ADMIN_PASSWORD__FILE as string)).toBe('grafana_admin_password');
+    expect(read('docker-compose.yml')).not.toMatch(/admin\s*\/\s*admin|:-admin\}.*PASSWORD|PASSWORD:-/);
+    const datasource = load<{ datasources: { url: string; basicAuth: boolean; basicAuthUser: string; secureJsonData: Record<string, string> }[] }>(
+      'grafana/provisioning/datasources/prometheus.yml',
+    ).datasources[0]!;
+    expect(datasource.url).toBe('http://prometheus:9090');
+    expect(datasource.basicAuth).toBe(true);
+    expect(datasource.basicAuthUser).toBe('wvo');
+    const file = /^\$__file\{(.+)\}$/.exec(datasource.secureJsonData.basicAuthPassword as string)?.[1];
+    expect(secretFile(compose, 'grafana', file as string)).toBe('prometheus_password');
+  });
+
+  it('puts Prometheus and Alertmanager behind their own web config, and Prometheus talks to both with basic auth', () => {
+    const flag = (service: string) => (compose.services[service]?.command ?? []).find((c) => c.startsWith('--web.config.file='))?.split('=')[1];
+    expect(secretFile(compose, 'prometheus', flag('prometheus') as string)).toBe('prometheus-web.yml');
+    expect(secretFile(compose, 'alertmanager', flag('alertmanager') as string)).toBe('alertmanager-web.yml');
+    const job = (name: string) => prometheus.scrape_configs.find((s) => s.job_name === name);
+    const auths: [BasicAuth | undefined, string][] = [
+      [prometheus.alerting.alertmanagers[0]?.basic_auth, 'alertmanager_password'],
+      [job('alertmanager')?.basic_auth, 'alertmanager_password'],
+      [job('prometheus')?.basic_auth, 'prometheus_password'],
+    ];
+    for (const [auth, expected] of auths) {
+      expect(auth?.username).toBe('wvo');
+      expect(secretFile(compose, 'prometheus', auth?.password_file as string)).toBe(expected);
     }
   });
 
@@ -76,7 +169,7 @@ describe('docker-compose.yml', () => {
     expect(exporter.build).toBeDefined();
     const root = exporter.environment?.WVO_WORKSPACE_ROOT as string;
     expect(exporter.environment?.WVO_OBSERVABILITY_HOST).toBe('0.0.0.0');
-    const mount = (exporter.volumes ?? []).find((v) => v.includes(':/workspace'));
+    const mount = (exporter.volumes ?? []).find((v): v is string => typeof v === 'string' && v.includes(':/workspace'));
     expect(mount).toBeDefined();
     const [source, target, mode] = (mount as string).split(':').slice(-3);
     expect(composeDefault(mount as string)).toBe(`./state:${root}/state:ro`);
@@ -85,12 +178,16 @@ describe('docker-compose.yml', () => {
     expect(mode).toBe('ro');
   });
 
-  it('gives the exporter and Prometheus the same token file', () => {
-    const exporterToken = secretTargets('exporter').get('wvo_token');
-    expect(compose.services.exporter?.environment?.WVO_OBSERVABILITY_TOKEN_FILE).toBe(exporterToken);
-    const job = prometheus.scrape_configs.find((s) => s.job_name === 'wvo-exporter');
-    expect(job?.authorization?.type).toBe('Bearer');
-    expect(secretTargets('prometheus').get('wvo_token')).toBe(job?.authorization?.credentials_file);
+  it('gives every exporter and Prometheus the same generated token file', () => {
+    const services: [Compose, string][] = [[compose, 'exporter'], [compose, 'exporter-demo'], [fleet, 'exporter-b']];
+    for (const [file, name] of services) {
+      expect(secretFile(file, name, file.services[name]?.environment?.WVO_OBSERVABILITY_TOKEN_FILE as string), name).toBe('wvo_token');
+    }
+    for (const name of ['wvo-exporter', 'wvo-demo']) {
+      const job = prometheus.scrape_configs.find((s) => s.job_name === name);
+      expect(job?.authorization?.type, name).toBe('Bearer');
+      expect(secretFile(compose, 'prometheus', job?.authorization?.credentials_file as string), name).toBe('wvo_token');
+    }
   });
 
   it('mounts the Alertmanager receiver secrets where alertmanager.yml reads them', () => {
@@ -111,11 +208,12 @@ describe('docker-compose.yml', () => {
   });
 
   it('mounts the Prometheus config next to its rules and the Grafana provisioning', () => {
-    const volumes = (s: string): string[] => compose.services[s]?.volumes ?? [];
+    const volumes = (s: string): Mount[] => compose.services[s]?.volumes ?? [];
     expect(volumes('prometheus')).toEqual(
       expect.arrayContaining([
         './deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
         './deploy/prometheus/rules:/etc/prometheus/rules:ro',
+        './deploy/prometheus/targets:/etc/prometheus/targets:ro',
       ]),
     );
     expect(volumes('grafana')).toEqual(
@@ -127,10 +225,56 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.fleet.yml', () => {
+  it('adds a second exporter on its own workspace, discovered by the wvo-exporter job', () => {
+    const b = fleet.services['exporter-b'] as Service;
+    expect(b.image).toBe(BUILT_IMAGE);
+    expect(b.environment?.WVO_WORKSPACE_ROOT).toBe(compose.services.exporter?.environment?.WVO_WORKSPACE_ROOT);
+    expect(b.volumes).toContainEqual(expect.stringMatching(/^\$\{WVO_WORKSPACE_B_ROOT:\?[^}]+\}\/state:\/workspace\/state:ro$/));
+    // the override mounts its target list over the base's empty targets directory
+    const targetsDir = (fleet.services.prometheus?.volumes ?? []).find((v): v is string => typeof v === 'string' && v.endsWith(':/etc/prometheus/targets:ro'));
+    const source = (targetsDir as string).split(':')[0] as string;
+    const listed = readdirSync(path.join(ROOT, source)).filter((f) => f.endsWith('.yml'))
+      .flatMap((f) => load<{ targets: string[] }[]>(path.join(source, f)).flatMap((g) => g.targets));
+    expect(listed).toEqual(['exporter-b:3030']);
+    expect(readdirSync(path.join(ROOT, 'deploy/prometheus/targets')).filter((f) => f.endsWith('.yml'))).toEqual([]);
+    const job = prometheus.scrape_configs.find((s) => s.job_name === 'wvo-exporter');
+    expect(job?.file_sd_configs?.flatMap((c) => c.files)).toEqual(['targets/*.yml']);
+  });
+});
+
+describe('compose profiles', () => {
+  it('demo: the simulator writes the volume exporter-demo serves, scraped as job wvo-demo', () => {
+    const simulator = compose.services.simulator as Service;
+    const demo = compose.services['exporter-demo'] as Service;
+    expect([simulator.profiles, demo.profiles]).toEqual([['demo'], ['demo']]);
+    expect(simulator.command).toEqual(['node', 'dist/cli.js', 'simulate', '--workspace', '/demo']);
+    expect(simulator.volumes).toContain('demo-workspace:/demo');
+    expect(demo.volumes).toContain(`demo-workspace:${demo.environment?.WVO_WORKSPACE_ROOT}:ro`);
+    const job = prometheus.scrape_configs.find((s) => s.job_name === 'wvo-demo');
+    expect(job?.dns_sd_configs).toEqual([{ names: ['exporter-demo'], type: 'A', port: 3030 }]);
+  });
+
+  it('backfill: OpenMetrics from the workspace, then promtool blocks into the Prometheus volume', () => {
+    const backfill = compose.services.backfill as Service;
+    const blocks = compose.services['backfill-blocks'] as Service;
+    expect([backfill.profiles, blocks.profiles]).toEqual([['backfill'], ['backfill']]);
+    expect(backfill.image).toBe(BUILT_IMAGE);
+    const out = backfill.command?.[backfill.command.indexOf('--out') + 1];
+    expect(backfill.command?.slice(0, 5)).toEqual(['node', 'dist/cli.js', 'backfill', '--workspace', '/workspace']);
+    expect(backfill.volumes).toContain('backfill:/backfill');
+    expect(blocks.image).toBe(compose.services.prometheus?.image);
+    expect([...(blocks.entrypoint ?? []), ...(blocks.command ?? [])]).toEqual(['promtool', 'tsdb', 'create-blocks-from', 'openmetrics', out, '/prometheus']);
+    expect(blocks.volumes).toEqual(expect.arrayContaining(['backfill:/backfill:ro', 'prometheus-data:/prometheus']));
+    expect(compose.services.prometheus?.volumes).toContain('prometheus-data:/prometheus');
+    expect(blocks.depends_on?.backfill?.condition).toBe('service_completed_successfully');
+  });
+});
+
 describe('prometheus.yml', () => {
   it('scrapes the exporter service every 15s and alerts via the alertmanager service', () => {
     const job = prometheus.scrape_configs.find((s) => s.job_name === 'wvo-exporter');
-    expect(job?.static_configs.flatMap((c) => c.targets)).toEqual(['exporter:3030']);
+    expect(job?.static_configs?.flatMap((c) => c.targets)).toEqual(['exporter:3030']);
     expect(job?.scrape_interval).toBe('15s');
     expect(prometheus.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((c) => c.targets))).toEqual([
       'alertmanager:9093',
@@ -153,7 +297,10 @@ describe('Dockerfile', () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/npm ci\b/);
     expect(dockerfile).toMatch(/npm run build/);
-    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    expect(dockerfile).toMatch(/^COPY deploy\/docker\/init-secrets\.cjs /m);
+    // no "# syntax=" line: BuildKit would fetch a frontend image from a registry
+    expect(dockerfile).not.toMatch(/^# *syntax=/m);
     expect(dockerfile).toMatch(/^USER (?!root\b|0\b)\S+/m);
     expect(dockerfile).toMatch(/^COPY state \.\/state$/m);
     expect(dockerfile).toMatch(/WVO_OBSERVABILITY_HOST=0\.0\.0\.0/);

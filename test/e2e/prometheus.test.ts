@@ -152,7 +152,7 @@ describe('Prometheus scraping the real exporter (auth on)', () => {
 describe('promtool and compose validation', () => {
   it('promtool check config passes on deploy/prometheus/prometheus.yml', () => {
     // The compose path of the credentials file does not exist here; check a copy pointing at a real file.
-    const config = readFileSync(path.join(PROM_DIR, 'prometheus.yml'), 'utf8').replace('/etc/prometheus/secrets/wvo_token', path.join(tmp, 'token'));
+    const config = readFileSync(path.join(PROM_DIR, 'prometheus.yml'), 'utf8').replaceAll('/etc/prometheus/secrets/wvo_token', path.join(tmp, 'token'));
     writeFileSync(path.join(tmp, 'check.yml'), config);
     const r = run('promtool', ['check', 'config', path.join(tmp, 'check.yml')]);
     expect(r.status, r.output).toBe(0);

@@ -27,8 +27,8 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
 }
 
 /** Runs a command to completion, returning its exit status and output. */
-export function run(cmd: string, args: string[], options: { cwd?: string } = {}) {
-  const r = spawnSync(cmd, args, { cwd: options.cwd, encoding: 'utf8' });
+export function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(cmd, args, { cwd: options.cwd, env: options.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw new Error(`${cmd} could not run: ${r.error.message}`);
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
