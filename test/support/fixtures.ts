@@ -1,3 +1,4 @@
+import { sources } from '../../src/sources/registry.js';
 /**
  * A workspace whose every number is chosen here, for the route and metric suites. Tests compute
  * their expectations from these objects, never from the exporter's output.
@@ -356,16 +357,4 @@ export function knownFixture() {
 export type KnownFixture = ReturnType<typeof knownFixture>;
 
 /** Every source file of the workspace, by SPEC §2 path. */
-export const SOURCE_PATHS = [
-  'state/analytics/autopilot_health_report.json',
-  'state/analytics/orchestration_metrics.json',
-  'state/analytics/quality_gate_decisions.jsonl',
-  'state/analytics/resolution_metrics.json',
-  'state/analytics/resource_metrics.json',
-  'state/analytics/provider_capacity_metrics.json',
-  'state/limits/usage_log.json',
-  'state/telemetry/executions.jsonl',
-  'state/telemetry/metrics_summary.json',
-  'state/roadmap.yaml',
-  'state/.mcp.pid',
-] as const;
+export const SOURCE_PATHS = sources.map((s) => s.path);
