@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { loadWebConfig, type WebConfig } from './http/web-config.js';
 
 /** The repository root: the default workspace, so a fresh `npm start` shows the bundled sample `state/`. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,6 +21,20 @@ export class ConfigError extends Error {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const positiveNumber = z.coerce.number().finite().nonnegative();
+
+/** Express's `trust proxy`: a hop count, or proxy addresses/subnets/presets. `true` (trust anyone) is refused. */
+const TRUST_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const trustedProxy = (entry: string) => {
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  const maxBits = family === 6 ? 128 : 32;
+  return TRUST_PRESETS.has(entry) || (family !== 0 && rest.length === 0 && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits)));
+};
+const trustProxy = z
+  .string()
+  .refine((v) => v !== 'true', 'trusting every proxy lets any client choose its address: give the hop count or the proxy addresses')
+  .refine((v) => v === 'false' || /^\d+$/.test(v) || v.split(',').every((e) => trustedProxy(e.trim())), 'expected false, a hop count, or comma-separated addresses/subnets (CIDR) or loopback, linklocal, uniquelocal')
+  .transform((v): false | number | string => (v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v.split(',').map((e) => e.trim()).join(',')));
 
 /** One entry per variable: its default and how it is validated. */
 const variables = {
@@ -41,6 +57,8 @@ const variables = {
   WVO_OBSERVABILITY_TOKEN_FILE: z.string().min(1).optional(),
   WVO_PARSE_WORKERS: int(0, 8).default(2),
   WVO_WATCH: z.enum(['true', 'false', '1', '0']).default('true'),
+  WVO_WEB_CONFIG_FILE: z.string().min(1).optional(),
+  WVO_TRUST_PROXY: trustProxy.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 } as const;
 
@@ -64,6 +82,10 @@ export interface Config {
   parseWorkers: number;
   watch: boolean;
   logLevel: string;
+  /** The exporter-toolkit web configuration (TLS, basic auth, headers) from WVO_WEB_CONFIG_FILE. */
+  webConfig?: WebConfig;
+  /** Express's `trust proxy` (WVO_TRUST_PROXY): which X-Forwarded-For hops name the real client. */
+  trustProxy: false | number | string;
 }
 
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
@@ -97,6 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     parseWorkers: vars.WVO_PARSE_WORKERS,
     watch: vars.WVO_WATCH === 'true' || vars.WVO_WATCH === '1',
     logLevel: vars.LOG_LEVEL,
+    webConfig: vars.WVO_WEB_CONFIG_FILE === undefined ? undefined : loadWebConfig(vars.WVO_WEB_CONFIG_FILE),
+    trustProxy: vars.WVO_TRUST_PROXY,
   };
 }
 

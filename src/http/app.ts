@@ -6,7 +6,7 @@ import type { Snapshot } from '../collector/snapshot.js';
 import type { PrometheusProjection } from '../metrics/prometheus.js';
 import { wantsOpenMetrics } from '../metrics/prometheus.js';
 import type { ViewCache, ViewName } from '../views/cache.js';
-import { bearerAuth } from './auth.js';
+import { Authenticator, requireCredentials } from './auth.js';
 import { commonHeaders } from './headers.js';
 import type { SseHub } from './sse.js';
 
@@ -20,6 +20,8 @@ export interface AppDeps {
   views: ViewCache;
   prometheus: PrometheusProjection;
   sse: SseHub;
+  /** Shared with the fast path so both see the same verified basic-auth credentials; made from config when absent. */
+  auth?: Authenticator;
 }
 
 const MAX_URL_LENGTH = 4096;
@@ -49,6 +51,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // Behind a reverse proxy: req.ip (the rate limit's key) is the client the trusted hops name.
+  app.set('trust proxy', config.trustProxy);
 
   const headers = commonHeaders(config);
   app.use((_req, res, next) => {
@@ -93,8 +97,9 @@ export function createApp(deps: AppDeps): express.Express {
       }),
     );
   }
-  if (config.token) {
-    const auth = bearerAuth(config.token, (p) => p === STREAM_PATH.slice('/api'.length) || p === STREAM_PATH);
+  const authenticator = deps.auth ?? Authenticator.fromConfig(config);
+  if (authenticator.enabled) {
+    const auth = requireCredentials(authenticator, (p) => p === STREAM_PATH.slice('/api'.length) || p === STREAM_PATH);
     routes.use('/api', auth);
     routes.use('/metrics', auth);
   }

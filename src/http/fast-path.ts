@@ -2,18 +2,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { wantsOpenMetrics } from '../metrics/prometheus.js';
 import type { AppDeps } from './app.js';
 import { JSON_ROUTES } from './app.js';
-import { authorizationMatches } from './auth.js';
+import { Authenticator } from './auth.js';
 import { commonHeaders } from './headers.js';
 
 /**
  * The hot read-only answers (`/metrics`, and the JSON routes when no rate limit applies to them)
  * served straight from the pre-rendered bytes with the same headers express would send. Every
- * other request, and every request this path does not fully accept (wrong token, query string,
+ * other request, and every request this path does not fully accept (wrong or unverified credentials, query string,
  * not ready), goes to express, which owns errors, 401s and limits.
  */
 export function createFastPath(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const headers = commonHeaders(deps.config).flat();
-  const authorized = deps.config.token ? authorizationMatches(deps.config.token) : () => true;
+  const auth = deps.auth ?? Authenticator.fromConfig(deps.config);
   const jsonRoutes = deps.config.rateLimitPerMin === 0 ? JSON_ROUTES : {};
 
   const send = (req: IncomingMessage, res: ServerResponse, contentType: string, body: Buffer) => {
@@ -26,7 +26,8 @@ export function createFastPath(deps: AppDeps): (req: IncomingMessage, res: Serve
     const url = req.url ?? '';
     const view = Object.hasOwn(jsonRoutes, url) ? jsonRoutes[url] : undefined;
     if (url !== '/metrics' && view === undefined) return false;
-    if (!authorized(req.headers.authorization)) return false;
+    // Only credentials known good without waiting (token, basic auth verified before); the rest go to express.
+    if (!auth.quick(req.headers.authorization)) return false;
     if (view !== undefined) {
       const s = deps.snapshot();
       if (!s) return false;
