@@ -84,9 +84,19 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   if (config.rateLimitPerMin > 0) {
+    // express-rate-limit would print a stack trace for this; one line in our log says what to do.
+    let warnedForwarded = config.trustProxy !== false;
+    routes.use('/api', (req, _res, next) => {
+      if (!warnedForwarded && req.headers['x-forwarded-for'] !== undefined) {
+        warnedForwarded = true;
+        deps.logger.warn('X-Forwarded-For received but WVO_TRUST_PROXY is not set: the rate limit counts every client behind the proxy as one');
+      }
+      next();
+    });
     routes.use(
       '/api',
       rateLimit({
+        validate: { xForwardedForHeader: false },
         windowMs: 60_000,
         limit: config.rateLimitPerMin,
         standardHeaders: 'draft-8',
