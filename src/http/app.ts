@@ -7,6 +7,7 @@ import type { PrometheusProjection } from '../metrics/prometheus.js';
 import { wantsOpenMetrics } from '../metrics/prometheus.js';
 import type { ViewCache, ViewName } from '../views/cache.js';
 import { Authenticator, requireCredentials } from './auth.js';
+import { acceptsGzip, gzipped } from './compression.js';
 import { commonHeaders } from './headers.js';
 import type { SseHub } from './sse.js';
 
@@ -117,7 +118,9 @@ export function createApp(deps: AppDeps): express.Express {
   get(routes, '/metrics', async (req, res) => {
     await deps.scrapeSnapshot();
     const rendered = await deps.prometheus.render(wantsOpenMetrics(req.headers.accept));
-    res.set('Content-Type', rendered.contentType).send(rendered.body);
+    res.append('Vary', 'Accept-Encoding');
+    if (!acceptsGzip(req.headers['accept-encoding'])) return void res.set('Content-Type', rendered.contentType).send(rendered.body);
+    res.set({ 'Content-Type': rendered.contentType, 'Content-Encoding': 'gzip' }).send(await gzipped(rendered.body));
   });
 
   const json = (view: ViewName) => (_req: Request, res: Response) => {

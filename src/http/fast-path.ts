@@ -3,7 +3,11 @@ import { wantsOpenMetrics } from '../metrics/prometheus.js';
 import type { AppDeps } from './app.js';
 import { JSON_ROUTES } from './app.js';
 import { Authenticator } from './auth.js';
+import { acceptsGzip, gzipped } from './compression.js';
 import { commonHeaders } from './headers.js';
+
+const GZIP = ['Content-Encoding', 'gzip', 'Vary', 'Accept-Encoding'];
+const IDENTITY = ['Vary', 'Accept-Encoding'];
 
 /**
  * The hot read-only answers (`/metrics`, and the JSON routes when no rate limit applies to them)
@@ -16,8 +20,8 @@ export function createFastPath(deps: AppDeps): (req: IncomingMessage, res: Serve
   const auth = deps.auth ?? Authenticator.fromConfig(deps.config);
   const jsonRoutes = deps.config.rateLimitPerMin === 0 ? JSON_ROUTES : {};
 
-  const send = (req: IncomingMessage, res: ServerResponse, contentType: string, body: Buffer) => {
-    res.writeHead(200, [...headers, 'Content-Type', contentType, 'Content-Length', String(body.length)]);
+  const send = (req: IncomingMessage, res: ServerResponse, contentType: string, body: Buffer, extra: string[] = []) => {
+    res.writeHead(200, [...headers, ...extra, 'Content-Type', contentType, 'Content-Length', String(body.length)]);
     res.end(req.method === 'HEAD' ? undefined : body);
   };
 
@@ -37,8 +41,9 @@ export function createFastPath(deps: AppDeps): (req: IncomingMessage, res: Serve
     deps
       .scrapeSnapshot()
       .then(() => deps.prometheus.render(wantsOpenMetrics(req.headers.accept)))
+      .then(async (r) => (acceptsGzip(req.headers['accept-encoding']) ? { ...r, body: await gzipped(r.body), extra: GZIP } : { ...r, extra: IDENTITY }))
       .then(
-        (r) => send(req, res, r.contentType, r.body),
+        (r) => send(req, res, r.contentType, r.body, r.extra),
         (err: Error) => {
           deps.logger.error({ err: err.message }, 'rendering /metrics failed');
           res.writeHead(500, [...headers, 'Content-Type', 'application/json; charset=utf-8']).end('{"error":"internal error"}');
