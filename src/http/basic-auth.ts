@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 
 /** Verified credentials kept at most; beyond it the cache starts again (a few users is the use case). */
@@ -15,7 +15,7 @@ export function basicCredentials(header: string | undefined): { user: string; pa
 
 /**
  * Basic auth against bcrypt hashes (exporter-toolkit's basic_auth_users). bcrypt costs tens of
- * milliseconds by design, so a verified (user, password) is remembered under an HMAC with a
+ * milliseconds by design, so a verified (user, password) is remembered under a keyed hash with a
  * per-process key: a scraper presenting the same credentials pays it once. Failures are never
  * remembered, and an unknown user still pays a bcrypt so timing does not tell users apart.
  */
@@ -35,21 +35,25 @@ export class BasicAuth {
     return createHmac('sha256', this.key).update(s).digest();
   }
 
-  private cacheKey(user: string, password: string): string {
-    return createHmac('sha256', this.key).update(user).update('\0').update(password).digest('base64');
+  /**
+   * The cache key of a whole Authorization header: keyed SHA-256 (the per-process key first), so
+   * memory never holds a password or a fast unkeyed hash of it. Hashing the raw header skips
+   * base64 decoding on the hot path: a scraper sends the same bytes every time.
+   */
+  private cacheKey(header: string): string {
+    return createHash('sha256').update(this.key).update(header).digest('base64');
   }
 
-  /** True when this header's credentials were verified before (no bcrypt); false means "not known", not "wrong". */
+  /** True when this exact header was verified before (no bcrypt); false means "not known", not "wrong". */
   known(header: string | undefined): boolean {
-    const c = basicCredentials(header);
-    return c !== undefined && this.verified.has(this.cacheKey(c.user, c.password));
+    return header !== undefined && this.verified.has(this.cacheKey(header));
   }
 
   /** Whether the header carries a user and password that match; undefined when it carries no basic credentials. */
   async verify(header: string | undefined): Promise<boolean | undefined> {
     const c = basicCredentials(header);
     if (!c) return undefined;
-    const key = this.cacheKey(c.user, c.password);
+    const key = this.cacheKey(header!);
     if (this.verified.has(key)) return true;
     // Compare against every user in constant time, so the position of a match leaks nothing.
     const presented = this.mac(c.user);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, DEFAULT_CIPHERS } from 'node:tls';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
@@ -32,7 +32,9 @@ const CIPHER_SUITES: Record<string, string> = {
   TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 'ECDHE-RSA-AES128-SHA',
   TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: 'ECDHE-RSA-AES256-SHA',
 };
-const TLS13_SUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256';
+/** Go's TLS 1.3 order on hardware with AES: AES-128-GCM first (OpenSSL's default puts the slower AES-256 first). */
+const TLS13_SUITES = 'TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384';
+const DEFAULT_TLS12_SUITES = DEFAULT_CIPHERS.split(':').filter((c) => !c.startsWith('TLS_')).join(':');
 const CURVES: Record<string, string> = { CurveP256: 'P-256', CurveP384: 'P-384', CurveP521: 'P-521', X25519: 'X25519' };
 
 /** The headers exporter-toolkit lets a web config set, with the values it accepts. */
@@ -92,7 +94,7 @@ export interface TlsSettings {
   readonly clientAllowedSans?: readonly string[];
   readonly minVersion: (typeof TLS_VERSIONS)[keyof typeof TLS_VERSIONS];
   readonly maxVersion: (typeof TLS_VERSIONS)[keyof typeof TLS_VERSIONS];
-  readonly ciphers?: string;
+  readonly ciphers: string;
   readonly honorCipherOrder: boolean;
   readonly ecdhCurve?: string;
 }
@@ -170,7 +172,7 @@ function tlsSettings(t: TlsInput, dir: string, fail: (key: string, reason: strin
     clientAllowedSans: t.client_allowed_sans,
     minVersion: TLS_VERSIONS[t.min_version],
     maxVersion: TLS_VERSIONS[t.max_version],
-    ciphers: t.cipher_suites?.length ? [TLS13_SUITES, ...t.cipher_suites.map((s) => CIPHER_SUITES[s]!)].join(':') : undefined,
+    ciphers: [TLS13_SUITES, ...(t.cipher_suites?.length ? t.cipher_suites.map((s) => CIPHER_SUITES[s]!) : [DEFAULT_TLS12_SUITES])].join(':'),
     honorCipherOrder: t.prefer_server_cipher_suites,
     ecdhCurve: t.curve_preferences?.length ? t.curve_preferences.map((c) => CURVES[c]!).join(':') : undefined,
   };

@@ -66,18 +66,24 @@ describe.skipIf(skip)('TLS', () => {
     expect(ok.body).toContain('wvo_tasks{state="pending"}');
     expect(ok.serial).toBe(serialOf(server.cert));
     expect(ok.protocol).toBe('TLSv1.3');
+    // Go's preference, not OpenSSL's: AES-128-GCM before AES-256-GCM.
+    expect(ok.cipher).toBe('TLS_AES_128_GCM_SHA256');
     await expect(tlsRequest(`${t.url}/metrics`)).rejects.toThrow(/certificate/i);
     await expect(tlsRequest(`${t.url}/metrics`, { ca: other.cert })).rejects.toThrow(/certificate/i);
     const plain = await request(`${t.url.replace('https', 'http')}/healthz`).then((r) => r.status, (err: Error) => err.message);
     expect(plain).not.toBe(200);
   });
 
-  it('min_version TLS13 refuses a TLS 1.2 client; max_version TLS12 serves TLS 1.2', async () => {
+  it('min_version TLS13 refuses a TLS 1.2 client; max_version TLS12 serves TLS 1.2, with the configured cipher_suites', async () => {
     const only13 = await start(tlsDoc({ min_version: 'TLS13' }));
     await expect(tlsRequest(`${only13.url}/healthz`, { ca: ca.cert, maxVersion: 'TLSv1.2' })).rejects.toThrow(/version|protocol|alert/i);
     expect((await tlsRequest(`${only13.url}/healthz`, { ca: ca.cert })).protocol).toBe('TLSv1.3');
     const only12 = await start(tlsDoc({ max_version: 'TLS12', cipher_suites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'] }));
-    expect((await tlsRequest(`${only12.url}/healthz`, { ca: ca.cert })).protocol).toBe('TLSv1.2');
+    const r12 = await tlsRequest(`${only12.url}/healthz`, { ca: ca.cert });
+    expect(r12.protocol).toBe('TLSv1.2');
+    expect(r12.cipher).toBe('ECDHE-ECDSA-AES128-GCM-SHA256');
+    const default12 = await start(tlsDoc({ max_version: 'TLS12' }));
+    expect((await tlsRequest(`${default12.url}/healthz`, { ca: ca.cert })).protocol).toBe('TLSv1.2');
   });
 
   it('re-reads a rotated certificate and key without a restart; a mismatched pair keeps the old one', async () => {

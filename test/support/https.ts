@@ -19,6 +19,8 @@ export interface TlsResponse extends RawResponse {
   /** Serial number of the certificate the server presented (hex, upper case). */
   serial: string;
   protocol: string | null;
+  /** The negotiated cipher suite (OpenSSL's name). */
+  cipher: string;
 }
 
 export const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
@@ -43,9 +45,10 @@ export function tlsRequest(url: string, options: TlsRequestOptions = {}): Promis
         const socket = res.socket as import('node:tls').TLSSocket;
         const serial = socket.getPeerCertificate().serialNumber;
         const protocol = socket.getProtocol();
+        const cipher = socket.getCipher().name;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), serial, protocol }));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), serial, protocol, cipher }));
         res.on('error', reject);
       },
     );
