@@ -61,8 +61,8 @@ export class Authenticator {
   }
 
   /** Accepted without waiting: the right token, or basic credentials verified before. False means "ask check()". */
-  quick(header: string | undefined): boolean {
-    return !this.enabled || (this.bearer?.(header) ?? false) || (this.basic?.known(header) ?? false);
+  quick(header: string | undefined, connection?: object): boolean {
+    return !this.enabled || (this.bearer?.(header) ?? false) || (this.basic?.known(header, connection) ?? false);
   }
 
   /** The full check; queryToken is a bearer token passed in the URL (the stream route only). */

@@ -44,9 +44,20 @@ export class BasicAuth {
     return createHash('sha256').update(this.key).update(header).digest('base64');
   }
 
+  /**
+   * The header last accepted on each keep-alive connection: a scraper's next request on it is
+   * accepted without even the hash. Only that connection's own client can match it, and it is
+   * freed with the socket.
+   */
+  private readonly byConnection = new WeakMap<object, string>();
+
   /** True when this exact header was verified before (no bcrypt); false means "not known", not "wrong". */
-  known(header: string | undefined): boolean {
-    return header !== undefined && this.verified.has(this.cacheKey(header));
+  known(header: string | undefined, connection?: object): boolean {
+    if (header === undefined) return false;
+    if (connection !== undefined && this.byConnection.get(connection) === header) return true;
+    const ok = this.verified.has(this.cacheKey(header));
+    if (ok && connection !== undefined) this.byConnection.set(connection, header);
+    return ok;
   }
 
   /** Whether the header carries a user and password that match; undefined when it carries no basic credentials. */

@@ -31,7 +31,7 @@ export function createFastPath(deps: AppDeps): (req: IncomingMessage, res: Serve
     const view = Object.hasOwn(jsonRoutes, url) ? jsonRoutes[url] : undefined;
     if (url !== '/metrics' && view === undefined) return false;
     // Only credentials known good without waiting (token, basic auth verified before); the rest go to express.
-    if (!auth.quick(req.headers.authorization)) return false;
+    if (!auth.quick(req.headers.authorization, req.socket)) return false;
     if (view !== undefined) {
       const s = deps.snapshot();
       if (!s) return false;

@@ -4,6 +4,7 @@
  * loopback with node:https clients.
  */
 import { promises as fs } from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { stringify } from 'yaml';
@@ -165,8 +166,17 @@ describe.skipIf(skip)('basic auth (basic_auth_users) over TLS', () => {
       for (let i = 0; i < 2; i++) expect((await get(route, basic('prometheus', PASSWORD))).status, route).toBe(200);
       expect((await get(route, basic('other', 'other-password'))).status, route).toBe(200);
       expect((await get(route, { authorization: `Bearer ${TOKEN}` })).status, route).toBe(200);
-      // A wrong password right after a right one is still refused (only successes are remembered).
+      // A wrong password right after a right one is still refused (only successes are remembered),
+      // on a new connection and on the same keep-alive connection.
       expect((await get(route, basic('prometheus', 'wrong'))).status, route).toBe(401);
+      const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+      const same = (headers: Record<string, string>) => tlsRequest(`${t.url}${route}`, { ca: ca.cert, headers, agent });
+      expect((await same(basic('prometheus', PASSWORD))).status, route).toBe(200);
+      expect((await same(basic('prometheus', PASSWORD))).status, route).toBe(200);
+      expect((await same(basic('prometheus', 'wrong'))).status, route).toBe(401);
+      expect((await same({})).status, route).toBe(401);
+      expect((await same(basic('prometheus', PASSWORD))).status, route).toBe(200);
+      agent.destroy();
     }
   });
 
@@ -190,6 +200,13 @@ describe.skipIf(skip)('basic auth (basic_auth_users) over TLS', () => {
     expect(await auth.verify(right)).toBe(true);
     expect(auth.known(right)).toBe(true);
     expect(auth.known(wrong)).toBe(false);
+    // Per connection: the accepted header is remembered for that connection, nothing else is.
+    const conn = {};
+    expect(auth.known(right, conn)).toBe(true);
+    expect(auth.known(right, conn)).toBe(true);
+    expect(auth.known(wrong, conn)).toBe(false);
+    expect(auth.known(basic('u', `${PASSWORD}x`).authorization, conn)).toBe(false);
+    expect(auth.known(wrong, {})).toBe(false);
     expect(await auth.verify('Bearer x')).toBeUndefined();
     expect(await auth.verify(basic('someone', PASSWORD).authorization)).toBe(false);
   });

@@ -13,6 +13,8 @@ export interface TlsRequestOptions {
   headers?: Record<string, string>;
   maxVersion?: SecureVersion;
   method?: string;
+  /** A keep-alive agent, to send several requests on one connection (default: a fresh connection each). */
+  agent?: https.Agent;
 }
 
 export interface TlsResponse extends RawResponse {
@@ -39,7 +41,7 @@ export function tlsRequest(url: string, options: TlsRequestOptions = {}): Promis
         cert: options.client ? readFileSync(options.client.cert) : undefined,
         key: options.client ? readFileSync(options.client.key) : undefined,
         maxVersion: options.maxVersion,
-        agent: false,
+        agent: options.agent ?? false,
       },
       (res) => {
         const socket = res.socket as import('node:tls').TLSSocket;
