@@ -12,6 +12,7 @@ import type { Collector as CollectorClass } from '../src/collector/collector.js'
 import { silentLogger } from '../src/logger.js';
 import { openIdOnlySse, openSse } from './sse-client.js';
 import { formatRows, npmStartRows } from './start.js';
+import { tlsTable, tlsThroughput, type BenchKit } from './tls.js';
 import { atomicWrite, decisionLine, generateWorkspace, PATHS, rng, type WorkspaceInfo } from './workspace.js';
 import { backfillFigures, printBackfillOnly } from './backfill.js';
 
@@ -191,13 +192,13 @@ interface Segment {
 }
 
 /** autocannon for `seconds`; latencies taken from its per-response event at full precision. */
-function segment(url: string, seconds: number, serverPid: number): Promise<Segment> {
+function segment(url: string, seconds: number, serverPid: number, extra: Partial<autocannon.Options> = {}): Promise<Segment> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
     let non2xx = 0;
     const started = now();
     const cpuBefore = cpuSeconds(serverPid);
-    const inst = autocannon({ url, connections: CONNECTIONS, duration: seconds }, (err, result) => {
+    const inst = autocannon({ url, connections: CONNECTIONS, duration: seconds, ...extra }, (err, result) => {
       if (err) return reject(err);
       resolve({ latencies, non2xx, errors: result.errors + result.timeouts, seconds: (now() - started) / 1000, cpuSeconds: cpuSeconds(serverPid) - cpuBefore });
     });
@@ -231,12 +232,12 @@ const load = async (url: string, seconds: number, serverPid: number): Promise<Lo
  * Exporter and static server in alternating slices (A B A B A B), so that other load on the
  * machine, which comes and goes, weighs on both alike.
  */
-async function sideBySide(a: { url: string; pid: number }, b: { url: string; pid: number }, seconds: number, slices = 6): Promise<[Load, Load]> {
+async function sideBySide(a: { url: string; pid: number; extra?: Partial<autocannon.Options> }, b: { url: string; pid: number; extra?: Partial<autocannon.Options> }, seconds: number, slices = 6): Promise<[Load, Load]> {
   const pa: Segment[] = [];
   const pb: Segment[] = [];
   for (let i = 0; i < slices; i++) {
-    pa.push(await segment(a.url, seconds / slices, a.pid));
-    pb.push(await segment(b.url, seconds / slices, b.pid));
+    pa.push(await segment(a.url, seconds / slices, a.pid, a.extra));
+    pb.push(await segment(b.url, seconds / slices, b.pid, b.extra));
   }
   return [summarise(pa), summarise(pb)];
 }
@@ -265,11 +266,11 @@ function startFlags(): string[] {
   return start.split(/\s+/).filter((w) => w.startsWith('--'));
 }
 
-function startExporter(root: string, port: number): Exporter {
+function startExporter(root: string, port: number, env: Record<string, string> = {}): Exporter {
   const extra = [...startFlags(), ...(process.env.BENCH_EXPORTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const proc = track(
     spawn(process.execPath, [...extra, path.join(REPO, 'dist/cli.js')], {
-      env: { ...process.env, WVO_WORKSPACE_ROOT: root, WVO_OBSERVABILITY_PORT: String(port), WVO_RATE_LIMIT_PER_MIN: '0', LOG_LEVEL: 'warn' },
+      env: { ...process.env, WVO_WORKSPACE_ROOT: root, WVO_OBSERVABILITY_PORT: String(port), WVO_RATE_LIMIT_PER_MIN: '0', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
@@ -542,6 +543,8 @@ async function main(): Promise<void> {
   for (const d of [bigRoot, ...roots]) await fs.mkdir(d);
   log('generating workspaces');
   const big = await generateWorkspace(bigRoot, { roadmap: [20, 5, 20, 50], decisions: { lines: 100_000 }, executionSummaries: 100_000, archives: { files: 4, summaries: 20_000 } });
+  const tlsKit: BenchKit = { startExporter, sideBySide, freePort, log, seconds: LOAD_SECONDS };
+  if (process.env.BENCH_ONLY === 'tls') return void process.stdout.write(tlsTable(await tlsThroughput(tlsKit, bigRoot, dir)));
   const small = await Promise.all(
     roots.map((root, k) => generateWorkspace(root, { roadmap: [3, 3, 10, 5], decisions: { bytes: [10, 50][k]! * MB }, executionSummaries: 1000 }, 43 + k)),
   );
@@ -590,6 +593,7 @@ async function main(): Promise<void> {
       met: ratio >= 0.8,
     });
   }
+  rows.push(await tlsThroughput(tlsKit, bigRoot, dir));
   const latCell = (pick: (l: Load) => number, withStatic: boolean, data: Record<string, { exp: Load; bare?: Load }>) =>
     ROUTES.map((r) => `${r === '/metrics' ? '/metrics' : '/tasks'} ${ms(pick(data[r]!.exp))}${withStatic && data[r]!.bare ? ` (static ${ms(pick(data[r]!.bare!))})` : ''}`).join(', ');
   const worst = (pick: (l: Load) => number, data: Record<string, { exp: Load }>) => Math.max(...ROUTES.map((r) => pick(data[r]!.exp)));

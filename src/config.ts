@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { loadPricing, PricingError, type Pricing } from './sources/pricing.js';
+import { loadWebConfig, type WebConfig } from './http/web-config.js';
 
 /** The repository root: the default workspace, so a fresh `npm start` shows the bundled sample `state/`. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,6 +22,20 @@ export class ConfigError extends Error {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const positiveNumber = z.coerce.number().finite().nonnegative();
+
+/** Express's `trust proxy`: a hop count, or proxy addresses/subnets/presets. `true` (trust anyone) is refused. */
+const TRUST_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const trustedProxy = (entry: string) => {
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  const maxBits = family === 6 ? 128 : 32;
+  return TRUST_PRESETS.has(entry) || (family !== 0 && rest.length === 0 && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits)));
+};
+const trustProxy = z
+  .string()
+  .refine((v) => v !== 'true', 'trusting every proxy lets any client choose its address: give the hop count or the proxy addresses')
+  .refine((v) => v === 'false' || /^\d+$/.test(v) || v.split(',').every((e) => trustedProxy(e.trim())), 'expected false, a hop count, or comma-separated addresses/subnets (CIDR) or loopback, linklocal, uniquelocal')
+  .transform((v): false | number | string => (v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v.split(',').map((e) => e.trim()).join(',')));
 
 /** One entry per variable: its default and how it is validated. Each one is also a flag (src/flags.ts). */
 export const variables = {
@@ -44,6 +60,8 @@ export const variables = {
   WVO_WATCH: z.enum(['true', 'false', '1', '0']).default('true'),
   WVO_PRICING_FILE: z.string().min(1).optional(),
   WVO_WORKSPACE_NAME: z.string().trim().min(1).max(100).optional(),
+  WVO_WEB_CONFIG_FILE: z.string().min(1).optional(),
+  WVO_TRUST_PROXY: trustProxy.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 } as const;
 
@@ -77,6 +95,10 @@ export const VARIABLE_HELP: Partial<Record<string, string>> = {
   WVO_OBSERVABILITY_TOKEN_FILE: 'file holding the bearer token',
   WVO_PARSE_WORKERS: 'worker threads parsing logs and large documents (0: main thread)',
   WVO_WATCH: 'watch directories for push-on-change (the stat poll remains)',
+  WVO_PRICING_FILE: 'YAML/JSON prices per provider and model (unset: WVO_COST_PER_1K_TOKENS)',
+  WVO_WORKSPACE_NAME: 'name of this autopilot in fleet views (default: the workspace root\'s base name)',
+  WVO_WEB_CONFIG_FILE: 'exporter-toolkit web config: TLS, mutual TLS, basic auth, headers',
+  WVO_TRUST_PROXY: 'proxies whose X-Forwarded-For names the client: false, a hop count or addresses/CIDRs',
   LOG_LEVEL: 'pino log level',
 };
 
@@ -102,6 +124,10 @@ export interface Config {
   logLevel: string;
   /** Names this autopilot in fleet views (`wvo_exporter_info{workspace}`); unset = the workspace root's base name. */
   workspaceName?: string;
+  /** The exporter-toolkit web configuration (TLS, basic auth, headers) from WVO_WEB_CONFIG_FILE. */
+  webConfig?: WebConfig;
+  /** Express's `trust proxy` (WVO_TRUST_PROXY): which X-Forwarded-For hops name the real client. */
+  trustProxy: false | number | string;
 }
 
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
@@ -137,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     watch: vars.WVO_WATCH === 'true' || vars.WVO_WATCH === '1',
     logLevel: vars.LOG_LEVEL,
     workspaceName: vars.WVO_WORKSPACE_NAME,
+    webConfig: vars.WVO_WEB_CONFIG_FILE === undefined ? undefined : loadWebConfig(vars.WVO_WEB_CONFIG_FILE),
+    trustProxy: vars.WVO_TRUST_PROXY,
   };
 }
 

@@ -5,8 +5,10 @@ import { Collector } from './collector/collector.js';
 import type { Snapshot } from './collector/snapshot.js';
 import { workspaceName, type Config } from './config.js';
 import { createApp } from './http/app.js';
+import { Authenticator } from './http/auth.js';
 import { createFastPath } from './http/fast-path.js';
 import { SseHub } from './http/sse.js';
+import { createTlsServer } from './http/tls.js';
 import type { MetricInput } from './metrics/catalog.js';
 import { startOtlpPush, type OtlpPush, type OtlpSettings } from './metrics/otlp.js';
 import { PrometheusProjection } from './metrics/prometheus.js';
@@ -75,15 +77,17 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     views,
     prometheus,
     sse,
+    auth: Authenticator.fromConfig(config),
   };
   const app = createApp(deps);
   const fast = createFastPath(deps);
 
-  const server = http.createServer(
-    // connectionsCheckingInterval: how often the two timeouts are enforced (default every 30 s).
-    { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 },
-    (req, res) => fast(req, res) || app(req, res),
-  );
+  // connectionsCheckingInterval: how often the two timeouts are enforced (default every 30 s).
+  const serverOptions = { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 };
+  const handler: http.RequestListener = (req, res) => fast(req, res) || app(req, res);
+  const tlsSettings = config.webConfig?.tls;
+  const tls = tlsSettings && createTlsServer(tlsSettings, serverOptions, handler, logger);
+  const server: http.Server = tls ? tls.server : http.createServer(serverOptions, handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
@@ -93,10 +97,15 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  if (!config.token && !LOOPBACK.test(config.host)) {
-    logger.warn({ host: config.host }, 'listening on a non-loopback address without WVO_OBSERVABILITY_TOKEN: metrics and state are readable by anyone who can reach it');
+  const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
+  const basicAuth = Boolean(config.webConfig?.basicAuthUsers);
+  if (!deps.auth.enabled && !LOOPBACK.test(config.host)) {
+    logger.warn(
+      { host: config.host },
+      'listening on a non-loopback address without WVO_OBSERVABILITY_TOKEN or basic_auth_users in WVO_WEB_CONFIG_FILE: metrics and state are readable by anyone who can reach it',
+    );
   }
-  logger.info({ url: `http://${host}:${port}`, workspace: config.workspaceRoot, auth: Boolean(config.token) }, 'wvo-exporter listening');
+  logger.info({ url, workspace: config.workspaceRoot, auth: Boolean(config.token), basicAuth, tls: Boolean(tls) }, 'wvo-exporter listening');
 
   const started = collector.start().then(
     (s) => logger.info({ version: s.version }, 'first collection finished'),
@@ -106,13 +115,14 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
 
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     collector,
     sse,
     stop: () =>
       (stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        tls?.close();
         sse.close();
         server.closeIdleConnections();
         await started;

@@ -6,8 +6,9 @@ import type { Snapshot } from '../collector/snapshot.js';
 import type { PrometheusProjection } from '../metrics/prometheus.js';
 import { wantsOpenMetrics } from '../metrics/prometheus.js';
 import type { ViewCache, ViewName } from '../views/cache.js';
-import { bearerAuth } from './auth.js';
 import { drilldownRoutes } from './drilldown.js';
+import { Authenticator, requireCredentials } from './auth.js';
+import { acceptsGzip, gzipped } from './compression.js';
 import { commonHeaders } from './headers.js';
 import { OPENAPI_PATH, openApiHandler } from './openapi.js';
 import type { SseHub } from './sse.js';
@@ -22,6 +23,8 @@ export interface AppDeps {
   views: ViewCache;
   prometheus: PrometheusProjection;
   sse: SseHub;
+  /** Shared with the fast path so both see the same verified basic-auth credentials; made from config when absent. */
+  auth?: Authenticator;
 }
 
 const MAX_URL_LENGTH = 4096;
@@ -52,6 +55,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // Behind a reverse proxy: req.ip (the rate limit's key) is the client the trusted hops name.
+  app.set('trust proxy', config.trustProxy);
 
   const headers = commonHeaders(config);
   app.use((_req, res, next) => {
@@ -83,9 +88,19 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   if (config.rateLimitPerMin > 0) {
+    // express-rate-limit would print a stack trace for this; one line in our log says what to do.
+    let warnedForwarded = config.trustProxy !== false;
+    routes.use('/api', (req, _res, next) => {
+      if (!warnedForwarded && req.headers['x-forwarded-for'] !== undefined) {
+        warnedForwarded = true;
+        deps.logger.warn('X-Forwarded-For received but WVO_TRUST_PROXY is not set: the rate limit counts every client behind the proxy as one');
+      }
+      next();
+    });
     routes.use(
       '/api',
       rateLimit({
+        validate: { xForwardedForHeader: false },
         windowMs: 60_000,
         limit: config.rateLimitPerMin,
         standardHeaders: 'draft-8',
@@ -96,8 +111,9 @@ export function createApp(deps: AppDeps): express.Express {
       }),
     );
   }
-  if (config.token) {
-    const auth = bearerAuth(config.token, (p) => p === STREAM_PATH.slice('/api'.length) || p === STREAM_PATH);
+  const authenticator = deps.auth ?? Authenticator.fromConfig(config);
+  if (authenticator.enabled) {
+    const auth = requireCredentials(authenticator, (p) => p === STREAM_PATH.slice('/api'.length) || p === STREAM_PATH);
     routes.use('/api', auth);
     routes.use('/metrics', auth);
   }
@@ -105,7 +121,9 @@ export function createApp(deps: AppDeps): express.Express {
   get(routes, '/metrics', async (req, res) => {
     await deps.scrapeSnapshot();
     const rendered = await deps.prometheus.render(wantsOpenMetrics(req.headers.accept));
-    res.set('Content-Type', rendered.contentType).send(rendered.body);
+    res.append('Vary', 'Accept-Encoding');
+    if (!acceptsGzip(req.headers['accept-encoding'])) return void res.set('Content-Type', rendered.contentType).send(rendered.body);
+    res.set({ 'Content-Type': rendered.contentType, 'Content-Encoding': 'gzip' }).send(await gzipped(rendered.body));
   });
 
   const json = (view: ViewName) => (_req: Request, res: Response) => {

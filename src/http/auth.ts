@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import type { Config } from '../config.js';
+import { BasicAuth } from './basic-auth.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -31,5 +33,67 @@ export function bearerAuth(token: string, allowQueryToken: (path: string) => boo
       .status(401)
       .set('WWW-Authenticate', presented === undefined ? 'Bearer realm="wvo-exporter"' : 'Bearer realm="wvo-exporter", error="invalid_token"')
       .json({ error: 'unauthorized: a valid bearer token is required' });
+  };
+}
+
+/** The credentials a request may present: the bearer token, basic auth users, or both (either is enough). */
+export class Authenticator {
+  private readonly bearer?: (header: string | undefined) => boolean;
+  private readonly tokenDigest?: Buffer;
+
+  constructor(
+    token: string | undefined,
+    private readonly basic: BasicAuth | undefined,
+  ) {
+    if (token) {
+      this.bearer = authorizationMatches(token);
+      this.tokenDigest = digest(token);
+    }
+  }
+
+  static fromConfig(config: Config): Authenticator {
+    const users = config.webConfig?.basicAuthUsers;
+    return new Authenticator(config.token, users ? new BasicAuth(users) : undefined);
+  }
+
+  get enabled(): boolean {
+    return this.bearer !== undefined || this.basic !== undefined;
+  }
+
+  /** Accepted without waiting: the right token, or basic credentials verified before. False means "ask check()". */
+  quick(header: string | undefined, connection?: object): boolean {
+    return !this.enabled || (this.bearer?.(header) ?? false) || (this.basic?.known(header, connection) ?? false);
+  }
+
+  /** The full check; queryToken is a bearer token passed in the URL (the stream route only). */
+  async check(header: string | undefined, queryToken?: string): Promise<'ok' | 'missing' | 'invalid'> {
+    if (this.quick(header)) return 'ok';
+    const token = bearerToken(header) ?? queryToken;
+    if (token !== undefined && this.tokenDigest) return timingSafeEqual(digest(token), this.tokenDigest) ? 'ok' : 'invalid';
+    const basic = await this.basic?.verify(header);
+    if (basic !== undefined) return basic ? 'ok' : 'invalid';
+    return token !== undefined || header !== undefined ? 'invalid' : 'missing';
+  }
+
+  /** The WWW-Authenticate challenges for a 401. */
+  challenges(result: 'missing' | 'invalid'): string[] {
+    const out: string[] = [];
+    if (this.basic) out.push('Basic realm="wvo-exporter", charset="UTF-8"');
+    if (this.bearer) out.push(result === 'missing' ? 'Bearer realm="wvo-exporter"' : 'Bearer realm="wvo-exporter", error="invalid_token"');
+    return out;
+  }
+}
+
+/**
+ * Express middleware: the bearer token (header, or ?access_token= where allowQueryToken says so,
+ * because EventSource cannot send headers) or basic auth; 401 with the challenges otherwise.
+ */
+export function requireCredentials(auth: Authenticator, allowQueryToken: (path: string) => boolean): RequestHandler {
+  return (req, res, next) => {
+    const query = allowQueryToken(req.path) && typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
+    auth.check(req.headers.authorization, query).then((result) => {
+      if (result === 'ok') return next();
+      res.status(401).set('WWW-Authenticate', auth.challenges(result)).json({ error: 'unauthorized: valid credentials are required' });
+    }, next);
   };
 }

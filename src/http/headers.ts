@@ -18,8 +18,17 @@ function helmetHeaders(): HeaderList {
   return headers;
 }
 
-/** Headers on every answer, whichever path serves it: no-store, CORS and helmet's security headers. */
+/**
+ * Headers on every answer, whichever path serves it: no-store, CORS and helmet's security headers,
+ * with the web config's http_server_config.headers replacing those of the same name.
+ */
 export function commonHeaders(config: Config): HeaderList {
+  const extra = config.webConfig?.headers ?? [];
+  const replaced = new Set(extra.map(([name]) => name.toLowerCase()));
+  return [...baseHeaders(config).filter(([name]) => !replaced.has(name.toLowerCase())), ...extra];
+}
+
+function baseHeaders(config: Config): HeaderList {
   return [
     ['Cache-Control', 'no-store'],
     ['Access-Control-Allow-Origin', config.corsOrigin],
