@@ -37,9 +37,29 @@ export interface HistogramData {
   readonly count: number;
 }
 
+/**
+ * A sum that does not depend on the order of its terms: each term is rounded to a fixed unit
+ * (1e-9 by default) and integers add exactly. Floating-point sums of the same lines in another
+ * order (the backfill replays by time, the live tailer by file) can differ in the last bit, and
+ * a counter a hair lower than its backfilled value is a reset to Prometheus.
+ */
+export class ExactSum {
+  private units = 0;
+  constructor(private readonly scale = 1e9) {}
+
+  add(value: number): void {
+    this.units += Math.round(value * this.scale);
+  }
+
+  get value(): number {
+    return this.units / this.scale;
+  }
+}
+
 export class Histogram {
   private readonly counts: number[];
-  private sum = 0;
+  // Micro-units: exact up to ~9e9 (seconds, scores) in total.
+  private readonly sum = new ExactSum(1e6);
   private count = 0;
 
   constructor(private readonly bounds: readonly number[]) {
@@ -50,12 +70,12 @@ export class Histogram {
     let i = 0;
     while (i < this.bounds.length && value > this.bounds[i]!) i++;
     this.counts[i]!++;
-    this.sum += value;
+    this.sum.add(value);
     this.count++;
   }
 
   data(): HistogramData {
-    return { bounds: this.bounds, counts: [...this.counts], sum: this.sum, count: this.count };
+    return { bounds: this.bounds, counts: [...this.counts], sum: this.sum.value, count: this.count };
   }
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { bool, count, ratio, str, timestamp } from './fields.js';
-import { CappedMap, CappedPairs, Histogram, labelValue, mergeHistograms, toRecord, type HistogramData } from './aggregate.js';
+import { CappedMap, CappedPairs, ExactSum, Histogram, labelValue, mergeHistograms, toRecord, type HistogramData } from './aggregate.js';
 import { logSource } from './source.js';
 
 export const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200] as const;
@@ -34,7 +34,7 @@ function perModel() {
     failure: 0,
     promptTokens: 0,
     completionTokens: 0,
-    costUsd: 0,
+    cost: new ExactSum(),
     duration: new Histogram(DURATION_BUCKETS),
   };
 }
@@ -99,7 +99,7 @@ function add(acc: Acc, l: Line): void {
   }
   m.promptTokens += l.prompt_tokens ?? 0;
   m.completionTokens += l.completion_tokens ?? 0;
-  m.costUsd += l.token_cost_usd ?? 0;
+  m.cost.add(l.token_cost_usd ?? 0);
   if (l.duration_seconds !== undefined) m.duration.observe(l.duration_seconds);
   acc.outcomes.get(agent, labelValue(l.final_status)).n++;
   if (l.quality_score !== undefined) acc.quality.get(agent).observe(l.quality_score);
@@ -108,9 +108,13 @@ function add(acc: Acc, l: Line): void {
 }
 
 function view(acc: Acc): Executions {
-  const byModel = acc.models.map((agentType, model, v) => ({ agentType, model, ...v, duration: v.duration.data() }));
+  const byModel = acc.models.map(
+    (agentType, model, { cost, duration, ...counts }): ModelExecutions => ({ agentType, model, ...counts, costUsd: cost.value, duration: duration.data() }),
+  );
   const perAgent = new Map<string, ModelExecutions[]>();
-  for (const m of byModel) perAgent.set(m.agentType, [...(perAgent.get(m.agentType) ?? []), m]);
+  // Summed in model order, not in the order models first appeared, so any order of lines gives the same totals.
+  const byName = [...byModel].sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
+  for (const m of byName) perAgent.set(m.agentType, [...(perAgent.get(m.agentType) ?? []), m]);
   const byAgentType: Record<string, AgentExecutions> = {};
   for (const [agent, ms] of perAgent) {
     const sum = (f: (m: ModelExecutions) => number) => ms.reduce((n, m) => n + f(m), 0);

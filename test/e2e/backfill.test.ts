@@ -188,13 +188,14 @@ describe.skipIf(!available && !process.env.CI)('backfill → promtool → Promet
     expect(lastBackfilled[0]).toBe(until);
     expect(firstLive[1]).toBe(lastBackfilled[1]);
 
-    // Lines keep arriving while Prometheus scrapes.
+    // Lines keep arriving while Prometheus scrapes, into series the backfill already holds (a series born
+    // after the boundary has no earlier point, so increase() cannot count its first value).
     let appended = 0;
     for (let batch = 0; batch < 3; batch++) {
       for (let i = 0; i < 5; i++) {
         const now = Date.now();
         appendFileSync(path.join(ws, DECISIONS), JSON.stringify({ taskId: `LIVE-${batch}-${i}`, decision: i % 2 ? 'REJECTED' : 'APPROVED', timestamp: now }) + '\n');
-        appendFileSync(path.join(ws, EXECUTIONS), JSON.stringify({ type: 'execution_summary', timestamp: new Date(now).toISOString(), agent_type: 'codex', success: true, duration_seconds: 5, prompt_tokens: 1, completion_tokens: 1, token_cost_usd: 0.125 }) + '\n');
+        appendFileSync(path.join(ws, EXECUTIONS), JSON.stringify({ type: 'execution_summary', timestamp: new Date(now).toISOString(), agent_type: 'codex', codex_model: 'gpt-5-codex', success: true, duration_seconds: 5, prompt_tokens: 1, completion_tokens: 1, token_cost_usd: 0.125 }) + '\n');
         appended++;
       }
       await new Promise((res) => setTimeout(res, 1500));
