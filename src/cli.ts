@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { REPO_ROOT } from './config.js';
 import { UsageError, variablesHelp } from './flags.js';
+import { EXPORTER_VERSION } from './version.js';
 
 export interface Command {
   run(argv: string[]): Promise<number>;
@@ -16,10 +14,6 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   demo: { summary: 'the exporter on a simulated autopilot in a temporary workspace', load: () => import('./commands/demo.js') },
   backfill: { summary: 'write the workspace history as OpenMetrics for promtool tsdb create-blocks-from openmetrics', load: () => import('./commands/backfill.js') },
 };
-
-function version(): string {
-  return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 function help(): string {
   const names = Object.keys(commands);
@@ -43,7 +37,7 @@ function help(): string {
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h') return (process.stdout.write(help()), 0);
-  if (first === '--version' || first === '-V') return (process.stdout.write(`${version()}\n`), 0);
+  if (first === '--version' || first === '-V') return (process.stdout.write(`${EXPORTER_VERSION}\n`), 0);
   const named = first !== undefined && !first.startsWith('-');
   const name = named ? first : 'serve';
   const command = commands[name];

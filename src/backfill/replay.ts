@@ -1,23 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Snapshot } from '../collector/snapshot.js';
+import { parseArchiveGlob } from '../collector/archives.js';
 import { statFile } from '../collector/files.js';
 import { Tailer } from '../collector/tail.js';
 import type { LogSource } from '../sources/source.js';
 import { Timeline, type Emitter, type Grid } from './emitter.js';
 import { ReorderWindow } from './reorder.js';
 import { lineTime } from './timestamps.js';
-
-/**
- * The rotated copies a log source declares (issue 8's `archives`: a glob with `*` in the file
- * name only) — the same files the live source counts, so the history meets the live value.
- */
-function archiveGlob(source: LogSource): { dir: string; name: RegExp } | undefined {
-  const glob = (source as { archives?: unknown }).archives;
-  if (typeof glob !== 'string' || glob === '') return undefined;
-  const base = path.posix.basename(glob);
-  return { dir: path.posix.dirname(glob), name: new RegExp(`^${base.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`) };
-}
 
 /** Lines are put in time order within this much disorder… */
 export const REORDER_WINDOW_MS = 10 * 60_000;
@@ -45,10 +35,11 @@ export interface LogSummary {
 /** The files of a log source that exist, archives first (in name order), each file once. */
 export async function logFiles(root: string, source: LogSource): Promise<string[]> {
   const out: string[] = [];
-  const archive = archiveGlob(source);
-  if (archive) {
+  // The rotated copies the source declares: the same files the live source counts, so the history meets the live value.
+  if (source.archives) {
+    const archive = parseArchiveGlob(source.archives);
     const names = await fs.readdir(path.join(root, archive.dir)).catch(() => [] as string[]);
-    for (const name of names.filter((n) => archive.name.test(n)).sort()) out.push(path.posix.join(archive.dir, name));
+    for (const name of names.filter(archive.matches).sort()) out.push(path.posix.join(archive.dir, name));
   }
   out.push(source.path);
   const present: string[] = [];
