@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { stringify, type Options } from 'csv-stringify';
 import type { Snapshot } from '../collector/snapshot.js';
 import { TASK_STATES, type RoadmapTask } from '../sources/roadmap.js';
-import type { AgentExecutions } from '../sources/executions.js';
+import type { ModelExecutions } from '../sources/executions.js';
 import type { ProviderUsage } from '../sources/usage.js';
 import type { ActiveLoop, ClosedLoop } from '../sources/resolution.js';
 import { taskCounts } from './derived.js';
@@ -51,7 +51,6 @@ const list = (items: readonly string[]) => items.join(';');
 const byCountDesc = <T>(key: (x: T) => string) => (a: [T, number], b: [T, number]) => b[1] - a[1] || key(a[0]).localeCompare(key(b[0]));
 
 type Titled = RoadmapTask & { epicTitle?: string; milestoneTitle?: string };
-type Agent = AgentExecutions & { agentType: string };
 
 const exportsList: CsvExport[] = [
   csvExport<[string, number]>({
@@ -121,12 +120,12 @@ const exportsList: CsvExport[] = [
     ],
     rows: (s) => Object.entries(s.data.quality_decisions.rejectionReasons).sort(byCountDesc((r: string) => r)),
   }),
-  csvExport<Agent>({
+  csvExport<ModelExecutions>({
     name: 'executions',
-    description: 'Executions by agent type: outcomes, tokens, cost and time.',
+    description: 'Executions by agent type and model: outcomes, tokens, cost and time.',
     columns: [
       ['agent_type', (a) => a.agentType],
-      // The model dimension (issue 8) is one more line here: ['model', (a) => a.model],
+      ['model', (a) => a.model],
       ['executions', (a) => a.success + a.failure],
       ['success', (a) => a.success],
       ['failure', (a) => a.failure],
@@ -135,10 +134,7 @@ const exportsList: CsvExport[] = [
       ['cost_usd', (a) => a.costUsd],
       ['duration_seconds_total', (a) => a.duration.sum],
     ],
-    rows: (s) =>
-      Object.entries(s.data.executions.byAgentType)
-        .map(([agentType, a]) => ({ ...a, agentType }))
-        .sort((a, b) => a.agentType.localeCompare(b.agentType)),
+    rows: (s) => [...s.data.executions.byModel].sort((a, b) => a.agentType.localeCompare(b.agentType) || a.model.localeCompare(b.model)),
   }),
   csvExport<ProviderUsage>({
     name: 'usage',

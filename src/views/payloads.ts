@@ -144,7 +144,7 @@ export const ResourcesSchema = z
     ),
     tokenUsage: z.array(z.object({ provider: z.string(), hourlyTokens: num, dailyTokens: num, utilizationPercent: num })),
     estimatedCostPerTask: num,
-    modelRouter: ModelRouterSchema.nullable().optional().describe('The model router telemetry; null when the file is missing.'),
+    modelRouter: ModelRouterSchema.nullable().describe('The model router telemetry; null when the file is missing.'),
   })
   .meta({ id: 'Resources' });
 
@@ -196,7 +196,7 @@ export const StreamEventSchema = z
     quality: QualityGatesSchema,
     resolution: ResolutionSchema,
     resources: ResourcesSchema,
-    health: AutopilotHealthSchema.optional(),
+    health: AutopilotHealthSchema,
   })
   .meta({ id: 'StreamEvent', description: 'The `data` of each server-sent event; its `id` is the snapshot version.' });
 

@@ -10,7 +10,6 @@ import {
   type GrafanaPanel,
   type LoadedDashboard,
 } from '../support/dashboards.js';
-import { pendingIssue8Series } from '../support/pending-series.js';
 import { parsePromQL, substituteGrafanaVariables } from '../support/promql.js';
 
 /** The datasource the viewer picks (the `datasource` variable): no dashboard names a uid. */
@@ -126,7 +125,7 @@ function thresholdSteps(panel: GrafanaPanel): { color: string; value: number | n
 
 const dashboards = loadDashboards();
 const catalog: ReadonlySet<string> = exportedSeriesNames();
-const allowedSeries = new Set<string>([...catalog, ...PROMETHEUS_SERIES, ...DEFAULT_METRIC_SERIES, ...pendingIssue8Series(catalog)]);
+const allowedSeries = new Set<string>([...catalog, ...PROMETHEUS_SERIES, ...DEFAULT_METRIC_SERIES]);
 
 describe('Grafana dashboards', () => {
   it('ships the six product dashboards with unique uids and titles', () => {

@@ -246,11 +246,16 @@ describe('CSV exports over HTTP', () => {
       roadmap: tasks.length,
       quality_gates: new Set(f.quality.flatMap((q) => Object.keys(q.reviews))).size,
       rejection_reasons: f.reasonCounts.length,
+      // one row per (agent type, model); the fixture's lines name no model, so each is `unknown`
       executions: new Set(f.executions.map((e) => e.agent_type)).size,
       usage: Object.keys(f.usage.providers).length,
       resolution_closed: f.resolution.recentlyClosed.length,
     };
     expect(rows.length - 1).toBe(expectedRows[name]);
+    if (name === 'executions') {
+      expect(rows[0]!.slice(0, 2)).toEqual(['agent_type', 'model']);
+      expect(rows.slice(1).map((r) => r.slice(0, 2))).toEqual([...new Set(f.executions.map((e) => e.agent_type))].sort().map((a) => [a, 'unknown']));
+    }
   });
 
   it('exports the roadmap with the filters of /api/tasks, awkward values intact and formulas neutralised', async () => {

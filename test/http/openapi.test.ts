@@ -14,15 +14,14 @@ import { SseHub } from '../../src/http/sse.js';
 import { silentLogger } from '../../src/logger.js';
 import { PrometheusProjection } from '../../src/metrics/prometheus.js';
 import { ViewCache } from '../../src/views/cache.js';
+import { anomaly, HEALTH, healthReport, MODEL_ROUTER, modelRouterDoc, remediation } from '../support/autopilot-fixture.js';
+import { T0 } from '../support/fixtures.js';
 import { cleanupSuite, knownFixture, request, SseClient, startTestExporter, suiteScoped, type TestExporter } from '../support/server.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 // ajv-formats is CommonJS with a default export; under NodeNext its namespace is what we get.
 const addFormats = ((addFormatsModule as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
-
-/** Documented here, served by a route another branch adds (issue 8's health view); validated once it answers. */
-const ADDED_ELSEWHERE = new Set(['/api/metrics/health']);
 
 type Doc = {
   openapi: string;
@@ -105,7 +104,7 @@ describe('the OpenAPI document', () => {
     expect(routed.length).toBeGreaterThan(15);
     const documented = Object.keys(doc.paths);
     expect(routed.filter((p) => !documented.includes(p))).toEqual([]);
-    expect(documented.filter((p) => !routed.includes(p) && !ADDED_ELSEWHERE.has(p))).toEqual([]);
+    expect(documented.filter((p) => !routed.includes(p))).toEqual([]);
   });
 
   it('answers If-None-Match with 304', async () => {
@@ -120,13 +119,41 @@ describe('real answers validate against the document', () => {
       .filter(([, p]) => p.get.responses['200']?.content?.['application/json'])
       .map(([path]) => path);
     expect(jsonPaths.length).toBeGreaterThanOrEqual(10);
+    expect(jsonPaths).toContain('/api/metrics/health');
     for (const path of jsonPaths) {
       const res = await request(`${t.url}${path.replace('{id}', 'P-3')}`);
-      if (res.status === 404 && ADDED_ELSEWHERE.has(path)) continue;
       expect(res.status, path).toBe(200);
       expect(res.headers['content-type'], path).toMatch(/^application\/json/);
       expectValid(path, 200, JSON.parse(res.body));
     }
+  });
+
+  it('of the health view, resources with a model router, and the stream, on anomalies and remediations with fields missing', async () => {
+    const report = healthReport({
+      anomalies: [anomaly('stale_tasks', 'warning', T0), { type: 'throughput_degradation', severity: 'critical' }],
+      remediations: [remediation('stale_tasks', T0, 'recover_stale_tasks'), remediation('dependency_desync', T0, 'resync_dependencies', false), { success: false }],
+    });
+    const own = await startTestExporter({ files: { ...f.files, [HEALTH]: report, [MODEL_ROUTER]: modelRouterDoc } });
+    const health = JSON.parse((await request(`${own.url}/api/metrics/health`)).body);
+    expect(health.activeAnomalies).toHaveLength(2);
+    expect(health.recentRemediations).toHaveLength(3);
+    expect(health.activeAnomalies[1]).toMatchObject({ description: null, detectedAt: null });
+    expectValid('/api/metrics/health', 200, health);
+    const resources = JSON.parse((await request(`${own.url}/api/metrics/resources`)).body);
+    expect(resources.modelRouter).toMatchObject({ totalTasks: 40 });
+    expectValid('/api/metrics/resources', 200, resources);
+
+    const client = await SseClient.open(`${own.url}/api/metrics/stream`);
+    const event = JSON.parse((await client.until(() => client.events[0], 'the first event')).data);
+    client.close();
+    expect(event.health).toEqual(health);
+    expectValid('/api/metrics/stream', 200, event, 'text/event-stream', 'x-event-data');
+  });
+
+  it('requires the views that are always emitted: resources.modelRouter (nullable) and the event health', () => {
+    const schemas = doc.components.schemas as Record<string, { required?: string[] }>;
+    expect(schemas['Resources']!.required).toContain('modelRouter');
+    expect(schemas['StreamEvent']!.required).toContain('health');
   });
 
   it('of the drill-down with filters, a cursor, and its 400, 404 and 410 errors', async () => {

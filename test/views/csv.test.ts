@@ -42,6 +42,9 @@ async function rows(name: string, s: Snapshot, filter = ALL): Promise<string[][]
   return parsed.slice(1);
 }
 
+const EXTRA_MODEL = { agent_type: 'plain', codex_model: 'codex-mini', success: true, duration_seconds: 100, prompt_tokens: 7, completion_tokens: 3, token_cost_usd: 0.5 };
+const NO_MODEL = { agent_type: 'plain', success: false, duration_seconds: 2, prompt_tokens: 1, completion_tokens: 1, token_cost_usd: 0.125 };
+
 function awkwardFiles() {
   const f = knownFixture();
   const tasks = AWKWARD.map((v, i) => ({ id: i === 4 ? '=T-1' : `T-${i}`, title: v, status: i % 2 ? 'done' : 'ready', domain: v, labels: [v, 'x'], dependencies: [v] }));
@@ -62,17 +65,23 @@ function awkwardFiles() {
     'state/limits/usage_log.json': {
       providers: Object.fromEntries(AWKWARD.map((v, i) => [`p${i}:${v}`, { provider: `p${i}`, account: v, tier: v, warnings: { percentage_used: i } }])),
     },
-    'state/telemetry/executions.jsonl': AWKWARD.map((agent_type, i) => ({
-      timestamp: new Date(T0).toISOString(),
-      type: 'execution_summary',
-      agent_type,
-      success: i % 3 !== 0,
-      duration_seconds: i,
-      prompt_tokens: 10 * i,
-      completion_tokens: i,
-      total_tokens: 11 * i,
-      token_cost_usd: i / 4,
-    })),
+    'state/telemetry/executions.jsonl': [
+      ...AWKWARD.map((agent_type, i) => ({
+        timestamp: new Date(T0).toISOString(),
+        type: 'execution_summary',
+        agent_type,
+        model: AWKWARD[AWKWARD.length - 1 - i],
+        success: i % 3 !== 0,
+        duration_seconds: i,
+        prompt_tokens: 10 * i,
+        completion_tokens: i,
+        total_tokens: 11 * i,
+        token_cost_usd: i / 4,
+      })),
+      // a second model for one agent type (codex_model wins over model), and a line naming none
+      { ...EXTRA_MODEL, timestamp: new Date(T0).toISOString(), type: 'execution_summary', model: 'ignored', total_tokens: 10 },
+      { ...NO_MODEL, timestamp: new Date(T0).toISOString(), type: 'execution_summary', total_tokens: 2 },
+    ],
   };
 }
 
@@ -120,15 +129,26 @@ describe('CSV exports', () => {
     );
   });
 
-  it('round-trip executions per agent type, usage and recently closed loops', async () => {
+  it('round-trip executions per agent type and model, usage and recently closed loops', async () => {
     const s = await snapshotOf(awkwardFiles());
     const execs = await rows('executions', s);
-    expect(execs).toHaveLength(AWKWARD.length);
-    const byAgent = Object.fromEntries(execs.map((r) => [r[0], r.slice(1)]));
-    AWKWARD.forEach((agent, i) => {
-      const ok = i % 3 !== 0 ? 1 : 0;
-      expect(byAgent[key(agent)]).toEqual(['1', String(ok), String(1 - ok), String(10 * i), String(i), String(i / 4), String(i)]);
-    });
+    const expected = [
+      ...AWKWARD.map((agent, i) => {
+        const ok = i % 3 !== 0 ? 1 : 0;
+        return [agent, AWKWARD[AWKWARD.length - 1 - i]!, '1', String(ok), String(1 - ok), String(10 * i), String(i), String(i / 4), String(i)];
+      }),
+      ['plain', 'codex-mini', '1', '1', '0', '7', '3', '0.5', '100'],
+      ['plain', 'unknown', '1', '0', '1', '1', '1', '0.125', '2'],
+    ]
+      .sort((a, b) => a[0]!.trim().localeCompare(b[0]!.trim()) || a[1]!.trim().localeCompare(b[1]!.trim()))
+      .map(([agent, model, ...rest]) => [key(agent!), key(model!), ...rest]);
+    expect(execs).toEqual(expected);
+    // the rows of one agent type add up to its totals
+    const plain = execs.filter((r) => r[0] === 'plain');
+    expect(plain).toHaveLength(3);
+    const totals = s.data.executions.byAgentType['plain']!;
+    expect(plain.reduce((n, r) => n + Number(r[2]), 0)).toBe(totals.success + totals.failure);
+    expect(plain.reduce((n, r) => n + Number(r[7]), 0)).toBe(totals.costUsd);
 
     const usage = await rows('usage', s);
     expect(usage.map((r) => [r[0], r[2], r[3], r[12]])).toEqual(AWKWARD.map((v, i) => [`p${i}:${v}`, neutralised(v), neutralised(v), String(i)]));
