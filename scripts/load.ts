@@ -478,6 +478,8 @@ async function main(): Promise<number> {
   let tornReads = NaN;
   try {
     cpSync(path.join(REPO, 'state'), path.join(workspace, 'state'), { recursive: true });
+    // The totals below are checked against the live log alone: the sample's archives stay out.
+    rmSync(path.join(workspace, 'state/telemetry/archives'), { recursive: true, force: true });
     const decisionsFile = path.join(workspace, 'state/analytics/quality_gate_decisions.jsonl');
     const executionsFile = path.join(workspace, 'state/telemetry/executions.jsonl');
     const initialDecisions = countLines(decisionsFile, (o) => typeof o.decision === 'string');
