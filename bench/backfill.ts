@@ -8,6 +8,7 @@ import { generateWorkspace, type WorkspaceInfo } from './workspace.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MB = 1024 * 1024;
+const RUNS = 3;
 
 export interface BackfillRun {
   logBytes: number;
@@ -52,25 +53,35 @@ export async function backfillFigures(dir: string, big: { root: string; info: Wo
   await generateWorkspace(smallRoot, { roadmap: [2, 2, 5, 2], decisions: { lines: Math.round(big.info.decisionLines / 10) }, executionSummaries: Math.round(big.info.executionSummaries / 10) });
   // Just after the big workspace's last line (a line every 6 s from 2026-11-20): the span of steps, not "now", sets the output size.
   const until = '2026-11-27T00:00:00Z';
-  log('backfill: big workspace');
-  const b = await runBackfill(big.root, path.join(dir, 'backfill-big.om'), until);
+  // Three runs, the median reported: on a fresh VM the first write of 600 MB into memory the
+  // guest never touched costs seconds of kernel time, a cost of the machine that the first
+  // run shows and later runs (the output removed in between) do not.
+  const runs: BackfillRun[] = [];
+  for (let i = 1; i <= RUNS; i++) {
+    log(`backfill: big workspace, run ${i} of ${RUNS}`);
+    runs.push(await runBackfill(big.root, path.join(dir, 'backfill-big.om'), until));
+    await fs.rm(path.join(dir, 'backfill-big.om'), { force: true });
+  }
+  const b = [...runs].sort((x, y) => x.seconds - y.seconds)[Math.floor(RUNS / 2)]!;
   log('backfill: a tenth of the logs');
   const s = await runBackfill(smallRoot, path.join(dir, 'backfill-tenth.om'), until);
-  await fs.rm(path.join(dir, 'backfill-big.om'), { force: true });
   await fs.rm(path.join(dir, 'backfill-tenth.om'), { force: true });
   const rate = b.logBytes / MB / b.seconds;
-  const ratio = b.maxRssBytes / s.maxRssBytes;
+  const peak = Math.max(...runs.map((r) => r.maxRssBytes));
+  const ratio = peak / s.maxRssBytes;
   return [
     {
       figure: 'backfill speed (MB of logs per second)',
-      measured: `**${rate.toFixed(1)} MB/s** (${(b.logBytes / MB).toFixed(1)} MB of logs in ${b.seconds.toFixed(2)} s; ${(b.outBytes / MB).toFixed(0)} MB of OpenMetrics written)`,
+      measured:
+        `**${rate.toFixed(1)} MB/s** (${(b.logBytes / MB).toFixed(1)} MB of logs in ${b.seconds.toFixed(2)} s, the median of ${runs.map((r) => r.seconds.toFixed(2)).join(', ')} s; ` +
+        `${(b.outBytes / MB).toFixed(0)} MB of OpenMetrics written)`,
       goal: '≥ 50 MB/s',
       met: rate >= 50,
     },
-    { figure: 'backfill peak RSS', measured: `${(b.maxRssBytes / MB).toFixed(1)} MB`, goal: '≤ 200 MB', met: b.maxRssBytes <= 200 * MB },
+    { figure: 'backfill peak RSS', measured: `${(peak / MB).toFixed(1)} MB (the largest of the three runs)`, goal: '≤ 200 MB', met: peak <= 200 * MB },
     {
       figure: 'backfill peak RSS: 10× the logs',
-      measured: `${(b.maxRssBytes / MB).toFixed(1)} MB vs ${(s.maxRssBytes / MB).toFixed(1)} MB = **${ratio.toFixed(2)}** (${(b.logBytes / MB).toFixed(1)} vs ${(s.logBytes / MB).toFixed(1)} MB of logs)`,
+      measured: `${(peak / MB).toFixed(1)} MB vs ${(s.maxRssBytes / MB).toFixed(1)} MB = **${ratio.toFixed(2)}** (${(b.logBytes / MB).toFixed(1)} vs ${(s.logBytes / MB).toFixed(1)} MB of logs)`,
       goal: '≤ 1.2',
       met: ratio <= 1.2,
     },

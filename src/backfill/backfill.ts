@@ -1,19 +1,21 @@
-import { statSync } from 'node:fs';
+import { fstatSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { catalog, type MetricDef } from '../metrics/catalog.js';
+import { catalog } from '../metrics/catalog.js';
 import { sources, type SourceId } from '../sources/registry.js';
 import type { LogSource, Source } from '../sources/source.js';
 import { replayDocument, type DocumentSummary } from './documents.js';
 import { Emitter, type Grid } from './emitter.js';
-import { FamilySpool } from './openmetrics.js';
+import { LogThread, type LogResult } from './log-thread.js';
+import { FamilyFile, FamilySpool, familyName, placeFamilies, writeEof, writeFamilies, writeFamiliesAt } from './openmetrics.js';
 import { Progress } from './progress.js';
-import { logFiles, replayLog, type LogSummary } from './replay.js';
+import { logFiles, type LogSummary } from './replay.js';
 import { emptySnapshot, selectMetrics, type HistorySource } from './selection.js';
 
 export interface BackfillOptions {
   workspaceRoot: string;
-  /** A stream, or a file descriptor (written synchronously, faster). */
+  /** A stream, or a file descriptor (written from a thread of the pool, overlapping the formatting). */
   out: Writable | number;
   job: string;
   instance: string;
@@ -22,9 +24,6 @@ export interface BackfillOptions {
   maxLineBytes: number;
   /** Where progress goes (stderr); none when undefined. */
   progress?: NodeJS.WriteStream;
-  defs?: readonly MetricDef[];
-  /** The sources (default: the registry's); same ids, e.g. a log declaring other archives. */
-  sources?: readonly Source[];
 }
 
 export interface BackfillSummary {
@@ -39,60 +38,70 @@ export interface BackfillSummary {
 }
 
 /**
- * Writes the history the workspace's files hold as OpenMetrics text: every selected catalog
- * metric at every step up to `until`, labelled as the live scrape labels it.
+ * Writes the history the workspace's files hold as OpenMetrics text: every catalog metric
+ * with a history at every step up to `until`, labelled as the live scrape labels it. Each log
+ * replays in a worker thread of its own while the documents replay here; into a file, the
+ * threads then write the families side by side, at places known from their exact sizes.
  */
 export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
-  const defs = o.defs ?? catalog;
-  const selection = selectMetrics(defs);
+  const selection = selectMetrics(catalog);
   const grid: Grid = { stepMs: o.stepMs, untilMs: o.untilMs };
-  const base = emptySnapshot();
   const labels = { job: o.job, instance: o.instance };
-  const spool = new FamilySpool();
-  const emitters: Emitter[] = [];
-  const emitterFor = (metrics: readonly MetricDef[], source: string) => {
-    const e = new Emitter(metrics, labels, spool, new Set([source]));
-    emitters.push(e);
-    return e;
-  };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wvo-backfill-'));
+  const threads: LogThread[] = [];
   try {
-    const logSources = (o.sources ?? sources).filter((s): s is LogSource => s.kind === 'log' && selection.logs.has(s.id as SourceId));
+    const logSources = (sources as readonly Source[]).filter((s): s is LogSource => s.kind === 'log' && selection.logs.has(s.id as SourceId));
     let total = 0;
-    for (const s of logSources) for (const rel of await logFiles(o.workspaceRoot, s as LogSource)) total += statSync(path.join(o.workspaceRoot, rel)).size;
+    for (const s of logSources) for (const rel of await logFiles(o.workspaceRoot, s)) total += statSync(path.join(o.workspaceRoot, rel)).size;
     const progress = o.progress ? new Progress(total, o.progress) : undefined;
-    const logs: LogSummary[] = [];
+    for (const s of logSources) {
+      const metrics = selection.logs.get(s.id as SourceId)!.map((d) => d.name);
+      threads.push(new LogThread({ root: o.workspaceRoot, source: s.id, metrics, grid, labels, maxLineBytes: o.maxLineBytes, dir }, (n) => progress?.add(n)));
+    }
+    const spool = new FamilySpool(dir, 'documents-');
+    const base = emptySnapshot();
+    const emitters: Emitter[] = [];
+    const documents: DocumentSummary[] = [];
+    let results: LogResult[];
     try {
-      for (const s of logSources) {
-        logs.push(
-          await replayLog({
-            root: o.workspaceRoot,
-            source: s as LogSource,
-            grid,
-            emitter: emitterFor(selection.logs.get(s.id as SourceId)!, s.id),
-            base,
-            maxLineBytes: o.maxLineBytes,
-            onBytes: (n) => progress?.add(n),
-          }),
-        );
+      for (const [id, metrics] of selection.documents) {
+        const emitter = new Emitter(metrics, labels, spool, new Set([id]));
+        emitters.push(emitter);
+        documents.push(await replayDocument({ root: o.workspaceRoot, id: id as HistorySource, grid, emitter, base }));
       }
+      results = await Promise.all(threads.map((t) => t.replayed));
     } finally {
       progress?.stop();
     }
-    const documents: DocumentSummary[] = [];
-    for (const [id, metrics] of selection.documents) {
-      documents.push(await replayDocument({ root: o.workspaceRoot, id: id as HistorySource, grid, emitter: emitterFor(metrics, id), base }));
+    const own = spool.close();
+    const spooled = results.flatMap((r) => r.families);
+    const adopted = spooled.map((f) => FamilyFile.adopt(f, catalog.find((d) => d.name === f.def)!));
+    const all = [...own, ...adopted];
+    if (typeof o.out === 'number') {
+      const fd = o.out;
+      const { at, eofAt } = placeFamilies(all, catalog);
+      // Largest first, each to the next thread free: the threads finish writing together.
+      const queue = [...spooled].sort((a, b) => b.bytes - a.bytes);
+      const drain = async (t: LogThread) => {
+        for (let f = queue.shift(); f; f = queue.shift()) await t.write(fd, f, at.get(f.def)!);
+      };
+      await Promise.all([writeFamiliesAt(fd, own, at), ...threads.map(drain)]);
+      const size = writeEof(fd, eofAt);
+      if (fstatSync(fd).size !== size) throw new Error(`backfill: internal error: the output is ${fstatSync(fd).size} bytes, ${size} were planned`);
+    } else {
+      await writeFamilies(o.out, all, catalog);
     }
-    await spool.finish(o.out, defs);
     return {
-      logs,
+      logs: results.map((r) => r.summary),
       documents,
-      samples: spool.samples,
-      families: spool.families,
+      samples: all.reduce((n, f) => n + f.samples, 0),
+      families: all.map((f) => familyName(f.def)),
       uncovered: selection.uncovered.map((d) => d.name),
-      failed: emitters.flatMap((e) => [...e.failed]),
+      failed: [...results.flatMap((r) => r.failed), ...emitters.flatMap((e) => [...e.failed])],
     };
   } finally {
-    spool.dispose();
+    await Promise.all(threads.map((t) => t.stop()));
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Snapshot } from '../collector/snapshot.js';
-import type { MetricDef } from '../metrics/catalog.js';
+import type { MetricDef, MetricInput } from '../metrics/catalog.js';
 import { promValues } from '../metrics/prometheus.js';
-import { labelText, samplePrefix, timestampText, type FamilyFile, type FamilySpool } from './openmetrics.js';
+import { labelText, valueLength, lineEnd, seriesText, type FamilyFile, type FamilySpool } from './openmetrics.js';
 import { recordReads } from './selection.js';
 
 /** The step grid: boundaries at multiples of the step, up to `until`, which is always the last point. */
@@ -81,12 +81,68 @@ export class Timeline {
   private readonly emitAt = (t: number) => this.emitter.emit(t, this.snapshot);
 }
 
+type Labels = Record<string, string | number>;
+
 /**
- * Renders a set of catalog metrics at past times. The rendered sample prefixes are reused
- * until the data changes, so a quiet stretch of history costs one string per sample and step.
+ * A metric's samples at one time, in groups of one label set: a histogram's series is one
+ * group (its buckets, sum and count), any other sample a group of its own.
+ */
+interface Samples {
+  labels: Labels[];
+  /** What else fixes a group's sample names: a histogram's bounds, a sample's own name. */
+  shapes: (readonly number[] | string | undefined)[];
+  values: Float64Array;
+  texts: (fixed: string) => string[];
+}
+
+function samplesOf(def: MetricDef, input: MetricInput): Samples {
+  if (def.type === 'histogram') {
+    const series = def.collect(input);
+    const values: number[] = [];
+    for (const { data } of series) {
+      let cumulative = 0;
+      for (const n of data.counts) values.push((cumulative += n));
+      values.push(data.sum, data.count);
+    }
+    return {
+      labels: series.map((h) => h.labels),
+      shapes: series.map((h) => h.data.bounds),
+      values: Float64Array.from(values),
+      texts: (fixed) =>
+        series.flatMap(({ labels, data }) => [
+          ...data.counts.map((_, i) => seriesText(`${def.name}_bucket`, { ...labels, le: i < data.bounds.length ? data.bounds[i]! : '+Inf' }, fixed)),
+          seriesText(`${def.name}_sum`, labels, fixed),
+          seriesText(`${def.name}_count`, labels, fixed),
+        ]),
+    };
+  }
+  const samples = promValues(def, input, def.name);
+  return {
+    labels: samples.map((v) => v.labels),
+    shapes: samples.map((v) => v.metricName),
+    values: Float64Array.from(samples, (v) => v.value),
+    texts: (fixed) => samples.map((v) => seriesText(v.metricName ?? def.name, v.labels, fixed)),
+  };
+}
+
+/** A metric's last rendering: its samples and their series as a layout of its family. */
+interface Rendering {
+  file: FamilyFile;
+  samples: Samples;
+  layout: number;
+  /** Bytes of its sample lines as text, but their line ends. */
+  size: number;
+  /** Of each value's text. */
+  lengths: Uint8Array;
+}
+
+/**
+ * Renders a set of catalog metrics at past times. A rendering is reused until the data
+ * changes, and its series texts until the series change, so most steps cost a value per sample.
  */
 export class Emitter {
-  private cache: { file: FamilyFile; prefixes: string[] }[] | undefined;
+  private fresh = false;
+  private readonly renderings = new Map<string, Rendering>();
   private readonly fixed: string;
   /** Metrics whose collect() failed or read a source without history (skipped, reported). */
   readonly failed = new Set<string>();
@@ -103,25 +159,63 @@ export class Emitter {
 
   /** The data changed: render again at the next step. */
   invalidate(): void {
-    this.cache = undefined;
+    this.fresh = false;
   }
 
   emit(t: number, snapshot: () => Snapshot): void {
-    if (!this.cache) {
-      const snap = snapshot();
-      this.cache = [];
-      for (const def of this.defs) {
-        if (this.failed.has(def.name)) continue;
-        // A metric reading a source without history on this snapshot would show made-up empties: dropped.
-        const r = recordReads(snap, (i) => promValues(def, i, def.name));
-        if (!r.result || r.other || [...r.sources].some((id) => !this.allowed.has(id))) {
-          this.failed.add(def.name);
-          continue;
-        }
-        this.cache.push({ file: this.spool.family(def), prefixes: r.result.map((v) => samplePrefix(v.metricName ?? def.name, v.labels, v.value, this.fixed)) });
-      }
-    }
-    const ts = `${timestampText(t)}\n`;
-    for (const { file, prefixes } of this.cache) for (const p of prefixes) file.sample(p, ts);
+    if (!this.fresh) this.render(snapshot());
+    this.fresh = true;
+    const end = lineEnd(t).length;
+    for (const r of this.renderings.values()) r.file.step(t, r.layout, r.samples.values, r.size + end * r.samples.values.length);
   }
+
+  private render(snap: Snapshot): void {
+    for (const def of this.defs) {
+      if (this.failed.has(def.name)) continue;
+      // A metric reading a source without history on this snapshot would show made-up empties: dropped.
+      const r = recordReads(snap, (i) => samplesOf(def, i));
+      if (!r.result || r.other || [...r.sources].some((id) => !this.allowed.has(id))) {
+        this.failed.add(def.name);
+        this.renderings.delete(def.name);
+        continue;
+      }
+      const samples = r.result;
+      const previous = this.renderings.get(def.name);
+      const file = previous?.file ?? this.spool.family(def);
+      const same = previous !== undefined && sameSeries(previous.samples, samples);
+      const layout = same ? previous.layout : file.layout(samples.texts(this.fixed));
+      let size = file.layoutSize(layout);
+      // Most values are those of the last rendering: their text is as long as it was.
+      const before = same ? previous.samples.values : undefined;
+      const lengths = same ? previous.lengths : new Uint8Array(samples.values.length);
+      samples.values.forEach((v, i) => {
+        if (before?.[i] !== v) lengths[i] = valueLength(v);
+        size += lengths[i]!;
+      });
+      this.renderings.set(def.name, { file, samples, layout, size, lengths });
+    }
+  }
+}
+
+function sameSeries(a: Samples, b: Samples): boolean {
+  if (a.labels.length !== b.labels.length) return false;
+  for (let i = 0; i < a.labels.length; i++) {
+    if (!sameShape(a.shapes[i], b.shapes[i])) return false;
+    const x = a.labels[i]!;
+    const y = b.labels[i]!;
+    let keys = 0;
+    for (const k in x) {
+      if (x[k] !== y[k]) return false;
+      keys++;
+    }
+    for (const _ in y) keys--;
+    if (keys !== 0) return false;
+  }
+  return true;
+}
+
+function sameShape(a: Samples['shapes'][number], b: Samples['shapes'][number]): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a.length !== b.length) return false;
+  return a.every((v, i) => v === b[i]);
 }

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../worker-thread.js';
 import { InlineEngine, type EngineOptions, type LogPoll, type SourceEngine } from './engine.js';
 import type { FileIdentity } from './files.js';
 import type { Request } from './worker.js';
@@ -18,14 +19,6 @@ interface Pending {
 // A small young generation: parsing allocates short-lived garbage fast, and the default
 // semi-spaces would add tens of MB of RSS per worker without making the cold start faster.
 const LIMITS = { maxYoungGenerationSizeMb: 2 };
-
-function spawn(options: EngineOptions): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
-  return fromSource
-    ? new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { ...options, entry: entry.href }, resourceLimits: LIMITS })
-    : new Worker(entry, { workerData: options, resourceLimits: LIMITS });
-}
 
 /**
  * Parses logs and large documents in worker threads so the event loop that serves HTTP never
@@ -78,7 +71,7 @@ export class WorkerEngine implements SourceEngine {
   }
 
   private start(index: number): Worker {
-    const worker = spawn(this.options);
+    const worker = startWorker(import.meta.url, 'worker', this.options, LIMITS);
     worker.unref();
     worker.on('message', ({ seq, result, error }: { seq: number; result?: unknown; error?: { message: string; partial?: unknown } }) => {
       const p = this.pending.get(seq);

@@ -8,7 +8,7 @@ export interface Request {
   args: unknown[];
 }
 
-const engine = new InlineEngine(workerData as EngineOptions);
+const engine = new InlineEngine((workerData as { data: EngineOptions }).data);
 const port = parentPort!;
 
 port.on('message', async ({ seq, op, args }: Request) => {

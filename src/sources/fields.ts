@@ -1,8 +1,11 @@
 import { z } from 'zod';
 
 // Per-field leniency: a bad field becomes undefined instead of failing the whole record,
-// so one NaN or string-typed count never blanks the rest of a file.
-const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+// so one NaN or string-typed count never blanks the rest of a file. null, the writers' "none"
+// (failure_type of a success), is absent too, taken apart from bad values because it is common
+// and a caught failure costs an issue object.
+const none = z.null().transform(() => undefined);
+const lenient = <T extends z.ZodType>(schema: T) => z.union([schema, none]).optional().catch(undefined);
 
 /** Above this a count is not real data; the bound also keeps sums of counts finite. */
 export const MAX_COUNT = Number.MAX_SAFE_INTEGER;

@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { backfill, type BackfillOptions } from '../../src/backfill/backfill.js';
 import { REORDER_MAX_LINES } from '../../src/backfill/replay.js';
 import { selectMetrics } from '../../src/backfill/selection.js';
-import { sources } from '../../src/sources/registry.js';
 import { cleanup, createWorkspace, sampleValue, scrape, startTestExporter, type Workspace } from '../support/server.js';
 
 afterEach(cleanup);
@@ -95,9 +94,7 @@ describe('backfill writer: known answers', () => {
       'state/telemetry/archives/other_2026-11-19.jsonl': [execution(T0 + 5_000, 100)],
       [EXECUTIONS]: [execution(T0 + 65_000, 0.5), execution(T0 + 66_000, 1, 'claude_code')],
     });
-    // Issue 8's `archives` declaration on the executions source (a glob, `*` in the name only).
-    const withArchives = sources.map((s) => (s.id === 'executions' ? { ...s, archives: 'state/telemetry/archives/executions_*.jsonl' } : s));
-    const { points, types, summary } = await runBackfill(ws, { sources: withArchives });
+    const { points, types, summary } = await runBackfill(ws);
     expect(summary.logs.find((l) => l.source === 'executions')!.files).toEqual(['state/telemetry/archives/executions_2026-11-19.jsonl', EXECUTIONS]);
     expect(types.get('wvo_execution_cost_usd')).toBe('counter');
     expect(types.get('wvo_execution_duration_seconds')).toBe('histogram');

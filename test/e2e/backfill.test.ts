@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decisionLine, executionLine, generateWorkspace, jsonDoc, rng } from '../../bench/workspace.js';
-import { executions } from '../../src/sources/executions.js';
 import { dashboardQueries } from '../support/dashboards.js';
 import { freePort, run, startChild, stopChild, waitFor } from '../support/process.js';
 import { parsePromQL, substituteGrafanaVariables } from '../support/promql.js';
@@ -42,10 +41,9 @@ const lines = (rel: string) =>
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 /** Known answers, straight from the files: approved decisions and execution cost in [from, to). */
 const approvedIn = (from: number, to: number) => lines(DECISIONS).filter((l) => String(l.decision).toLowerCase() === 'approved' && ms(l.timestamp) >= from && ms(l.timestamp) < to).length;
-// The archives count where the executions source declares them (issue 8), live and backfilled alike.
-const archivesCounted = typeof (executions as { archives?: unknown }).archives === 'string';
 const costIn = (from: number, to: number) =>
-  (archivesCounted ? [ARCHIVE, EXECUTIONS] : [EXECUTIONS])
+  // The archives count, live and backfilled alike.
+  [ARCHIVE, EXECUTIONS]
     .flatMap(lines)
     .filter((l) => l.type === 'execution_summary' && ms(l.timestamp) >= from && ms(l.timestamp) < to)
     .reduce((n, l) => n + Number(l.token_cost_usd ?? 0), 0);
@@ -137,7 +135,7 @@ describe.skipIf(!available && !process.env.CI)('backfill → promtool → Promet
 
   it('the summary names what was replayed and leaves nothing untimed in this workspace', () => {
     expect(backfillStderr).toMatch(/quality_decisions: \d+ lines replayed from 1 file/);
-    expect(backfillStderr).toMatch(archivesCounted ? /executions: \d+ lines replayed from 2 file/ : /executions: \d+ lines replayed from 1 file/);
+    expect(backfillStderr).toMatch(/executions: \d+ lines replayed from 2 file/);
     expect(backfillStderr).toMatch(/later than the reorder window: 0/);
   });
 

@@ -1,4 +1,4 @@
-// Runs the TypeScript worker when the exporter itself runs from source (tests); dist uses worker.js directly.
+// Runs a TypeScript worker when the exporter itself runs from source (tests); dist runs the .js directly.
 import { register } from 'tsx/esm/api';
 import { workerData } from 'node:worker_threads';
 
