@@ -1,6 +1,6 @@
 import type { Snapshot } from '../collector/snapshot.js';
 import type { MetricDef, MetricInput } from '../metrics/catalog.js';
-import { promValues } from '../metrics/prometheus.js';
+import { promValues } from '../metrics/values.js';
 import { labelText, valueLength, lineEnd, seriesText, type FamilyFile, type FamilySpool } from './openmetrics.js';
 import { recordReads } from './selection.js';
 
@@ -98,16 +98,20 @@ interface Samples {
 function samplesOf(def: MetricDef, input: MetricInput): Samples {
   if (def.type === 'histogram') {
     const series = def.collect(input);
-    const values: number[] = [];
+    let size = 0;
+    for (const { data } of series) size += data.counts.length + 2;
+    const values = new Float64Array(size);
+    let at = 0;
     for (const { data } of series) {
       let cumulative = 0;
-      for (const n of data.counts) values.push((cumulative += n));
-      values.push(data.sum, data.count);
+      for (const n of data.counts) values[at++] = cumulative += n;
+      values[at++] = data.sum;
+      values[at++] = data.count;
     }
     return {
       labels: series.map((h) => h.labels),
       shapes: series.map((h) => h.data.bounds),
-      values: Float64Array.from(values),
+      values,
       texts: (fixed) =>
         series.flatMap(({ labels, data }) => [
           ...data.counts.map((_, i) => seriesText(`${def.name}_bucket`, { ...labels, le: i < data.bounds.length ? data.bounds[i]! : '+Inf' }, fixed)),
@@ -188,10 +192,11 @@ export class Emitter {
       // Most values are those of the last rendering: their text is as long as it was.
       const before = same ? previous.samples.values : undefined;
       const lengths = same ? previous.lengths : new Uint8Array(samples.values.length);
-      samples.values.forEach((v, i) => {
-        if (before?.[i] !== v) lengths[i] = valueLength(v);
+      const values = samples.values;
+      for (let i = 0; i < values.length; i++) {
+        if (before?.[i] !== values[i]) lengths[i] = valueLength(values[i]!);
         size += lengths[i]!;
-      });
+      }
       this.renderings.set(def.name, { file, samples, layout, size, lengths });
     }
   }
