@@ -86,8 +86,9 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
         for (let f = queue.shift(); f; f = queue.shift()) await t.write(fd, f, at.get(f.def)!);
       };
       await Promise.all([writeFamiliesAt(fd, own, at), ...threads.map(drain)]);
-      const size = writeEof(fd, eofAt);
-      if (fstatSync(fd).size !== size) throw new Error(`backfill: internal error: the output is ${fstatSync(fd).size} bytes, ${size} were planned`);
+      const planned = writeEof(fd, eofAt);
+      const { size } = fstatSync(fd);
+      if (size !== planned) throw new Error(`backfill: internal error: the output is ${size} bytes, ${planned} were planned`);
     } else {
       await writeFamilies(o.out, all, catalog);
     }

@@ -1,6 +1,6 @@
 import type { Snapshot } from '../collector/snapshot.js';
 import type { MetricDef, MetricInput } from '../metrics/catalog.js';
-import { promValues } from '../metrics/values.js';
+import { bucketLe, promValues } from '../metrics/values.js';
 import { labelText, valueLength, lineEnd, seriesText, type FamilyFile, type FamilySpool } from './openmetrics.js';
 import { recordReads } from './selection.js';
 
@@ -114,7 +114,7 @@ function samplesOf(def: MetricDef, input: MetricInput): Samples {
       values,
       texts: (fixed) =>
         series.flatMap(({ labels, data }) => [
-          ...data.counts.map((_, i) => seriesText(`${def.name}_bucket`, { ...labels, le: i < data.bounds.length ? data.bounds[i]! : '+Inf' }, fixed)),
+          ...data.counts.map((_, i) => seriesText(`${def.name}_bucket`, { ...labels, le: bucketLe(data.bounds, i) }, fixed)),
           seriesText(`${def.name}_sum`, labels, fixed),
           seriesText(`${def.name}_count`, labels, fixed),
         ]),

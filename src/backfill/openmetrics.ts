@@ -47,7 +47,7 @@ export function seriesText(name: string, labels: Record<string, string | number>
 }
 
 /** Seconds with millisecond precision, as OpenMetrics timestamps are written. */
-export const timestampText = (ms: number): string => (ms % 1000 === 0 ? String(ms / 1000) : (ms / 1000).toFixed(3));
+const timestampText = (ms: number): string => (ms % 1000 === 0 ? String(ms / 1000) : (ms / 1000).toFixed(3));
 /** What ends every sample line at `ms`: ` timestamp\n` (ASCII). */
 export const lineEnd = (ms: number): string => ` ${timestampText(ms)}\n`;
 
@@ -65,7 +65,7 @@ export interface SpooledFamily {
   layouts: string[][];
 }
 
-/** A family's series at some point of its history, with each one's last value text. */
+/** A family's series at some point of its history, and their texts encoded once for writing. */
 interface Layout {
   series: string[];
   /** UTF-8 bytes of all its series texts. */

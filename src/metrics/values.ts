@@ -8,6 +8,9 @@ export interface PromValue {
   value: number;
 }
 
+/** The `le` label of a histogram's bucket `i`: its bound, `+Inf` for the last one. */
+export const bucketLe = (bounds: readonly number[], i: number): number | string => (i < bounds.length ? bounds[i]! : '+Inf');
+
 /** Turns catalog samples into prom-client's value list (histograms as cumulative buckets). */
 export function promValues(def: MetricDef, input: MetricInput, name: string): PromValue[] {
   if (def.type === 'gauge' || def.type === 'counter') return def.collect(input);
@@ -24,8 +27,7 @@ export function promValues(def: MetricDef, input: MetricInput, name: string): Pr
     let cumulative = 0;
     data.counts.forEach((n, i) => {
       cumulative += n;
-      const le = i < data.bounds.length ? data.bounds[i]! : '+Inf';
-      values.push({ metricName: `${name}_bucket`, labels: { ...labels, le }, value: cumulative });
+      values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: bucketLe(data.bounds, i) }, value: cumulative });
     });
     values.push({ metricName: `${name}_sum`, labels, value: data.sum });
     values.push({ metricName: `${name}_count`, labels, value: data.count });
