@@ -469,6 +469,8 @@ export interface WorkspaceSpec {
   executionSummaries: number;
   /** Rotated logs in state/telemetry/archives/ and the summaries they hold in all (default: 1 file, 500). */
   archives?: { files: number; summaries: number };
+  /** Epoch ms of the first decision and execution; the archives are the days before (default 2026-11-20, the same run to run). */
+  startsAt?: number;
 }
 
 export interface WorkspaceInfo {
@@ -517,10 +519,11 @@ export async function atomicWrite(file: string, text: string): Promise<void> {
 /** Writes a workspace under `root` (which must exist). */
 export async function generateWorkspace(root: string, spec: WorkspaceSpec, seed = 42): Promise<WorkspaceInfo> {
   const r = rng(seed);
+  const base = spec.startsAt ?? BASE_MS;
   for (const dir of ['state/analytics', 'state/limits', 'state/telemetry/archives']) await fs.mkdir(path.join(root, dir), { recursive: true });
   const abs = (p: string) => path.join(root, p);
 
-  for (const doc of JSON_DOCS) await fs.writeFile(abs(PATHS[doc]), JSON.stringify(jsonDoc(doc, r, 0), null, 2) + '\n');
+  for (const doc of JSON_DOCS) await fs.writeFile(abs(PATHS[doc]), JSON.stringify(jsonDoc(doc, r, 0, base), null, 2) + '\n');
   const roadmap = roadmapYaml(r, ...spec.roadmap);
   await fs.writeFile(abs(PATHS.roadmap), roadmap.text);
   await fs.writeFile(abs(PATHS.mcpPid), `${process.pid}\n`);
@@ -530,7 +533,7 @@ export async function generateWorkspace(root: string, spec: WorkspaceSpec, seed 
   const d = spec.decisions;
   decisionBytes = await writeLines(abs(PATHS.decisions), () => {
     if ('lines' in d ? decisionLines >= d.lines : decisionBytes >= d.bytes) return undefined;
-    const line = decisionLine(r, decisionLines++);
+    const line = decisionLine(r, decisionLines, base + decisionLines++ * 6000);
     decisionBytes += line.length + 1;
     return line;
   });
@@ -539,7 +542,7 @@ export async function generateWorkspace(root: string, spec: WorkspaceSpec, seed 
   let executionSummaries = 0;
   const executionBytes = await writeLines(abs(PATHS.executions), () => {
     if (executionSummaries >= spec.executionSummaries) return undefined;
-    const { text, summary } = executionLine(r, executionLines++);
+    const { text, summary } = executionLine(r, executionLines, base + executionLines++ * 5000);
     if (summary) executionSummaries++;
     return text;
   });
@@ -547,13 +550,13 @@ export async function generateWorkspace(root: string, spec: WorkspaceSpec, seed 
   let archiveSummaries = 0;
   let archiveBytes = 0;
   for (let f = 0; f < archives.files; f++) {
-    // Older sessions: one archive a day before BASE_MS, the first one under PATHS.archive.
-    const name = f === 0 ? PATHS.archive : `${PATHS.archivesDir}/executions_${iso(BASE_MS - (f + 1) * 86_400_000).replace(/[:.]/g, '-').slice(0, 19)}.jsonl`;
+    // Older sessions: one archive a day before the start, the first one under PATHS.archive.
+    const name = f === 0 ? PATHS.archive : `${PATHS.archivesDir}/executions_${iso(base - (f + 1) * 86_400_000).replace(/[:.]/g, '-').slice(0, 19)}.jsonl`;
     const quota = Math.floor((archives.summaries * (f + 1)) / archives.files);
     let k = 0;
     archiveBytes += await writeLines(abs(name), () => {
       if (archiveSummaries >= quota) return undefined;
-      const { text, summary } = executionLine(r, k, BASE_MS - (f + 1) * 86_400_000 + k++ * 1000);
+      const { text, summary } = executionLine(r, k, base - (f + 1) * 86_400_000 + k++ * 1000);
       if (summary) archiveSummaries++;
       return text;
     });

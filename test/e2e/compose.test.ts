@@ -9,9 +9,9 @@ import { freePort, run, waitFor } from '../support/process.js';
 /**
  * `docker compose up` for real: the image built from the project's Dockerfile, the stack of
  * docker-compose.yml (Grafana aside: no local stand-in exists) and then its fleet variant
- * (docker-compose.fleet.yml) on real dockerd, with the stand-in images of
+ * (docker-compose.fleet.yml) and its demo and backfill profiles on real dockerd, with the stand-in images of
  * scripts/standin-images.sh for the public ones. A test-only override makes Prometheus scrape
- * and evaluate every second, WvoExporterDown fire without waiting 2 minutes and the exporter's
+ * and evaluate every second (and resolve DNS targets every second), WvoExporterDown fire without waiting 2 minutes and the exporter's
  * healthcheck run every 2 s; everything else is the committed configuration.
  */
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -41,6 +41,9 @@ const ports: Record<string, number> = {};
 let secrets: Record<string, string> = {};
 let files: string[] = [];
 let stackUp = false;
+let historyStart = 0;
+const MIN = 60_000;
+const HOUR = 60 * MIN;
 
 function compose(args: string[], extraFiles: string[] = []): string {
   const f = [path.join(REPO, 'docker-compose.yml'), ...extraFiles].flatMap((file) => ['-f', file]);
@@ -68,8 +71,11 @@ async function promGet<T>(p: string): Promise<T> {
 interface Target { labels: Record<string, string>; health: string; lastError: string }
 const targets = async (job: string): Promise<Target[]> =>
   (await promGet<{ activeTargets: Target[] }>('/api/v1/targets')).activeTargets.filter((t) => t.labels.job === job);
-const query = async (expr: string) =>
-  (await promGet<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`)).result;
+const query = async (expr: string, at?: number) =>
+  (await promGet<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}${at === undefined ? '' : `&time=${at / 1000}`}`)).result;
+/** `sum by (label) (expr)` at a time, as {label value: number}. */
+const sumsBy = async (label: string, expr: string, at?: number): Promise<Record<string, number>> =>
+  Object.fromEntries((await query(`sum by (${label}) (${expr})`, at)).map((s) => [s.metric[label], Number(s.value[1])]));
 
 /** `wvo_tasks{state=...} v` lines of an exporter's own /metrics, as {state: value}. */
 async function exporterTasks(port: number): Promise<Record<string, string>> {
@@ -85,7 +91,10 @@ const promTasks = async (instance: string): Promise<Record<string, string>> =>
 function writeFastPrometheus(dir: string): void {
   const config = parse(readFileSync(path.join(REPO, 'deploy/prometheus/prometheus.yml'), 'utf8'));
   Object.assign(config.global, { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' });
-  for (const job of config.scrape_configs) job.scrape_interval = '1s';
+  for (const job of config.scrape_configs) {
+    job.scrape_interval = '1s';
+    for (const sd of job.dns_sd_configs ?? []) sd.refresh_interval = '1s';
+  }
   writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
   mkdirSync(path.join(dir, 'rules'));
   for (const file of readdirSync(path.join(REPO, 'deploy/prometheus/rules'))) {
@@ -106,9 +115,12 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'wvo-compose-'));
   // The containers run as node (1000) and nobody (65534): they must traverse and read these.
   chmodSync(tmp, 0o755);
+  // Workspace a's records start two hours ago (its archive a day before): the backfill profile's history.
+  historyStart = Math.floor((Date.now() - 2 * HOUR) / MIN) * MIN;
   for (const name of ['a', 'b']) {
     mkdirSync(path.join(tmp, name));
-    await generateWorkspace(path.join(tmp, name), { roadmap: name === 'a' ? [3, 2, 4, 2] : [5, 3, 6, 4], decisions: { lines: 300 }, executionSummaries: 300 }, name === 'a' ? 11 : 97);
+    const a = name === 'a';
+    await generateWorkspace(path.join(tmp, name), { roadmap: a ? [3, 2, 4, 2] : [5, 3, 6, 4], decisions: { lines: 300 }, executionSummaries: 300, startsAt: a ? historyStart : undefined }, a ? 11 : 97);
   }
   mkdirSync(path.join(tmp, 'secrets'));
   chmodSync(path.join(tmp, 'secrets'), 0o755);
@@ -142,7 +154,7 @@ afterAll(() => {
   if (!tmp) return;
   if (stackUp) {
     try {
-      compose(['down', '-v', '--remove-orphans', '-t', '5'], [...new Set([path.join(REPO, 'docker-compose.fleet.yml'), ...files])]);
+      compose(['--profile', 'demo', '--profile', 'backfill', 'down', '-v', '--remove-orphans', '-t', '5'], [...new Set([path.join(REPO, 'docker-compose.fleet.yml'), ...files])]);
     } catch (err) {
       console.error(String(err));
     }
@@ -255,6 +267,54 @@ describe.skipIf(Boolean(problem) && !CI)(`docker compose up (${COMPOSE.join(' ')
     const unhealthy = groups.flatMap((g) => g.rules.filter((r) => r.health !== 'ok').map((r) => `${g.name}/${r.name}: ${r.lastError}`));
     expect(unhealthy).toEqual([]);
   }, 60_000);
+
+  it('backfill profile: `run --rm backfill-blocks` puts the workspace\'s history into the Prometheus volume, as the live series', async () => {
+    const started = Date.now();
+    compose(['--profile', 'backfill', 'run', '--rm', 'backfill-blocks'], files);
+    console.log(`backfill profile ran in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    // Prometheus loads blocks written beside it at its next reload; a restart is the quick way.
+    compose(['restart', '-t', '5', 'prometheus'], files);
+    await waitFor(async () => (await fetch(`${promUrl()}/-/ready`, { headers: basic(secrets.prometheus_password!) })).ok, 60_000, 'prometheus ready again');
+
+    // Known answers from the file: decisions by decision before a time.
+    const decisions = readFileSync(path.join(tmp, 'a/state/analytics/quality_gate_decisions.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { decision: string; timestamp: number | string });
+    const before = (t: number) => {
+      const counts: Record<string, number> = {};
+      for (const d of decisions) {
+        if ((typeof d.timestamp === 'number' ? d.timestamp : Date.parse(d.timestamp)) >= t) continue;
+        const k = d.decision.toLowerCase();
+        counts[k] = (counts[k] ?? 0) + 1;
+      }
+      return counts;
+    };
+    const series = 'wvo_quality_gate_decisions_total{job="wvo-exporter",instance="exporter:3030"}';
+    // Ten and twenty minutes into the log, and an hour after its end: all before the stack came up.
+    for (const t of [historyStart + 10 * MIN, historyStart + 20 * MIN, historyStart + 90 * MIN]) {
+      expect(await sumsBy('decision', series, t), new Date(t).toISOString()).toEqual(before(t));
+    }
+    expect(Object.values(await sumsBy('decision', series, historyStart + 90 * MIN)).reduce((a, b) => a + b, 0)).toBe(decisions.length);
+    // The backfilled series and the scraped one are the same series: one per decision, history and now.
+    const now = await sumsBy('decision', series);
+    expect(now).toEqual(before(Infinity));
+    expect((await query(`count by (decision) (count_over_time(${series}[3h]))`)).length).toBe(Object.keys(now).length);
+    compose(['--profile', 'backfill', 'rm', '-fsv', 'backfill'], files);
+  }, 300_000);
+
+  it('demo profile: the simulator\'s workspace moves, and Prometheus scrapes its exporter as job wvo-demo', async () => {
+    compose(['--profile', 'demo', 'up', '-d', 'simulator', 'exporter-demo'], files);
+    const decided = async () => (await query('sum(wvo_quality_gate_decisions_total{job="wvo-demo"})'))[0]?.value[1];
+    const first = await waitFor(async () => {
+      const t = await targets('wvo-demo');
+      return t.length === 1 && t[0]!.health === 'up' && (await decided());
+    }, 90_000, 'wvo-demo scraped');
+    expect((await targets('wvo-demo'))[0]!.labels.instance).toBe(`exporter-demo:3030`);
+    await waitFor(async () => Number(await decided()) > Number(first), 60_000, 'the simulator\'s decisions rising in Prometheus');
+    compose(['--profile', 'demo', 'rm', '-fsv', 'simulator', 'exporter-demo'], files);
+    await waitFor(async () => (await targets('wvo-demo')).length === 0, 30_000, 'wvo-demo gone with the profile');
+  }, 240_000);
 
   it('fleet variant: a second exporter on a second workspace, scraped as its own instance', async () => {
     const before = { ...secrets };
