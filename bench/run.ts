@@ -535,18 +535,19 @@ const latCell = (pick: (l: Load) => number, withStatic: boolean, data: Record<st
 const worst = (pick: (l: Load) => number, data: Record<string, { exp: Load }>) => Math.max(...ROUTES.map((r) => pick(data[r]!.exp)));
 
 /** Load on each route while the simulator rewrites every JSON document 10×/s and appends 1,000 lines/s to each log. */
-async function loadWhileWriting(ex: Exporter, big: WorkspaceInfo): Promise<{ rows: StartRow[]; note: string }> {
+async function loadWhileWriting(ex: Exporter, big: WorkspaceInfo, stat: { base: string; pid: number }): Promise<{ rows: StartRow[]; note: string }> {
   log('writers on: JSON rewritten 10×/s, 1,000 lines/s appended to each log');
   const before = (await get(`${ex.base}/metrics`)).body.toString();
   const versionBefore = metricSum(before, 'wvo_snapshot_version');
   const decisionsBefore = metricSum(before, 'wvo_quality_gate_decisions_total');
   const { child: writers } = await forkChild('writers.ts', [big.root, '1000']);
   await sleep(1000);
-  const busy: Record<string, { exp: Load }> = {};
+  const busy: Record<string, { exp: Load; bare: Load }> = {};
   const notes: string[] = [];
   for (const route of ROUTES) {
-    log(`load ${route} while writing, ${LOAD_SECONDS} s`);
-    busy[route] = { exp: await load(ex.base + route, LOAD_SECONDS, ex.proc.pid!) };
+    log(`load ${route} while writing: exporter and static server alternating, ${LOAD_SECONDS} s each`);
+    const [exp, bare] = await sideBySide({ url: ex.base + route, pid: ex.proc.pid! }, { url: stat.base + route, pid: stat.pid }, LOAD_SECONDS);
+    busy[route] = { exp, bare };
     const e = busy[route]!.exp;
     if (e.non2xx || e.errors) notes.push(`${route} while writing: ${e.non2xx} non-2xx, ${e.errors} errors/timeouts`);
   }
@@ -575,8 +576,8 @@ async function loadWhileWriting(ex: Exporter, big: WorkspaceInfo): Promise<{ row
   return {
     note,
     rows: [
-      { figure: 'p99 latency while files change', measured: latCell((l) => l.p99, false, busy), goal: '≤ 10 ms', met: worst((l) => l.p99, busy) <= 10 },
-      { figure: 'worst latency while files change', measured: latCell((l) => l.max, false, busy), goal: '≤ 100 ms', met: worst((l) => l.max, busy) <= 100 },
+      { figure: 'p99 latency while files change', measured: latCell((l) => l.p99, true, busy), goal: '≤ 10 ms', met: worst((l) => l.p99, busy) <= 10 },
+      { figure: 'worst latency while files change', measured: latCell((l) => l.max, true, busy), goal: '≤ 100 ms', met: worst((l) => l.max, busy) <= 100 },
     ],
   };
 }
@@ -623,8 +624,9 @@ async function main(): Promise<void> {
   const coldMs = Math.max(cold.tasksMs, cold.metricsMs);
   if (process.env.BENCH_ONLY === 'busy') {
     // Just the latency under writes, three times over on one exporter (it varies run to run).
+    const stat = await startStatic(ex, dir, ROUTES);
     for (let i = 0; i < 3; i++) {
-      const busy = await loadWhileWriting(ex, big);
+      const busy = await loadWhileWriting(ex, big, stat);
       process.stdout.write(`${formatRows(busy.rows)}- ${busy.note}\n\n`);
     }
     stoppingExporter = true;
@@ -689,7 +691,7 @@ async function main(): Promise<void> {
 
   // 2. latency while writers rewrite JSON 10×/s and append 1,000 lines/s to each log
   ex.rss.phase = 'load while writing';
-  const busy = await loadWhileWriting(ex, big);
+  const busy = await loadWhileWriting(ex, big, stat);
   notes.push(busy.note);
   rows.push(...busy.rows);
 
