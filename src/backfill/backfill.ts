@@ -75,7 +75,7 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
     }
     const own = spool.close();
     const spooled = results.flatMap((r) => r.families);
-    const adopted = spooled.map((f) => FamilyFile.adopt(f, catalog.find((d) => d.name === f.def)!));
+    const adopted = spooled.map((f) => FamilyFile.adopt(f));
     const all = [...own, ...adopted];
     if (typeof o.out === 'number') {
       const fd = o.out;

@@ -40,7 +40,6 @@ post({ bytes: unreported });
 const families = spool.close();
 post({ replayed: { summary, failed: [...emitter.failed], families: families.map((f) => f.spooled()) } });
 port.on('message', async ({ write }: MainMessage) => {
-  const def = catalog.find((d) => d.name === write.family.def)!;
-  await writeFamiliesAt(write.fd, [FamilyFile.adopt(write.family, def)], new Map([[def.name, write.at]]));
+  await writeFamiliesAt(write.fd, [FamilyFile.adopt(write.family)], new Map([[write.family.def, write.at]]));
   post({ written: true });
 });

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, write as writeAsync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import type { MetricDef } from '../metrics/catalog.js';
+import { catalog, type MetricDef } from '../metrics/catalog.js';
 
 /** OpenMetrics name of a family: counters drop `_total`, which only their samples carry. */
 export const familyName = (def: MetricDef): string => (def.type === 'counter' ? def.name.replace(/_total$/, '') : def.name);
@@ -100,7 +100,9 @@ export class FamilyFile {
   }
 
   /** A family another thread spooled (and closed). */
-  static adopt(s: SpooledFamily, def: MetricDef): FamilyFile {
+  static adopt(s: SpooledFamily): FamilyFile {
+    const def = catalog.find((d) => d.name === s.def);
+    if (!def) throw new Error(`spooled family ${s.def} is not in the catalog`);
     const f = new FamilyFile(def, s.file, -1);
     for (const series of s.layouts) f.layout(series);
     f.samples = s.samples;

@@ -4,6 +4,7 @@ import type { Snapshot } from '../collector/snapshot.js';
 import { parseArchiveGlob } from '../collector/archives.js';
 import { statFile } from '../collector/files.js';
 import { Tailer } from '../collector/tail.js';
+import { readLogLine } from '../sources/log-line.js';
 import type { LogSource } from '../sources/source.js';
 import { Timeline, type Emitter, type Grid } from './emitter.js';
 import { ReorderWindow } from './reorder.js';
@@ -81,23 +82,15 @@ export async function replayLog(options: {
     try {
       const result = await tailer.poll(await statFile(path.join(root, rel)), (text) => {
         options.onBytes?.(text.length + 1);
-        let raw: unknown;
-        try {
-          raw = JSON.parse(text);
-        } catch {
-          summary.bad++;
+        const line = readLogLine(source, text);
+        if (line.kind !== 'line') {
+          if (line.kind === 'bad') summary.bad++;
           return;
         }
-        if (source.relevant && !source.relevant(raw)) return;
-        const parsed = source.line.safeParse(raw);
-        if (!parsed.success) {
-          summary.bad++;
-          return;
-        }
-        const ts = lineTime(parsed.data, raw);
+        const ts = lineTime(line.data, line.raw);
         if (ts === undefined) summary.untimed++;
         else if (ts >= grid.untilMs) summary.afterUntil++;
-        else window.push(ts, parsed.data, release);
+        else window.push(ts, line.data, release);
       });
       summary.bad += result.oversized;
       summary.bytes += result.bytesRead;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decisionLine, executionLine, generateWorkspace, jsonDoc, rng } from '../../bench/workspace.js';
 import { dashboardQueries } from '../support/dashboards.js';
 import { freePort, run, startChild, stopChild, waitFor } from '../support/process.js';
+import { startPrometheus } from '../support/prometheus.js';
 import { parsePromQL, substituteGrafanaVariables } from '../support/promql.js';
 
 /**
@@ -100,8 +101,7 @@ beforeAll(async () => {
   backfillStderr = bf.output;
   expect(bf.status, bf.output).toBe(0);
   coveredNames = new Set(readFileSync(out, 'utf8').match(/^wvo_[a-z0-9_]+/gm) ?? []);
-  const data = path.join(tmp, 'data');
-  const blocks = run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', out, data]);
+  const blocks = run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', out, path.join(tmp, 'data')]);
   expect(blocks.status, blocks.output).toBe(0);
 
   const exporter = startChild(process.execPath, ['dist/cli.js'], { ...process.env, WVO_WORKSPACE_ROOT: ws, WVO_OBSERVABILITY_PORT: String(exporterPort), LOG_LEVEL: 'warn' }, REPO);
@@ -109,19 +109,14 @@ beforeAll(async () => {
   outputs.push(exporter.output);
   await waitFor(async () => (await fetch(`http://127.0.0.1:${exporterPort}/healthz`)).ok, 15_000, 'exporter /healthz');
 
-  writeFileSync(
-    path.join(tmp, 'prometheus.yml'),
-    `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: wvo-exporter\n    static_configs:\n      - targets: ['127.0.0.1:${exporterPort}']\n`,
-  );
-  const promPort = await freePort();
-  promUrl = `http://127.0.0.1:${promPort}`;
-  const p = startChild('prometheus', [`--config.file=${path.join(tmp, 'prometheus.yml')}`, `--storage.tsdb.path=${data}`, `--web.listen-address=127.0.0.1:${promPort}`], process.env, tmp);
+  // Prometheus on the blocks (in tmp/data, where startPrometheus keeps its storage).
+  const p = await startPrometheus(tmp, {
+    global: { scrape_interval: '1s', scrape_timeout: '1s' },
+    scrape_configs: [{ job_name: 'wvo-exporter', static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }] }],
+  });
+  promUrl = p.url;
   children.push(p.child);
   outputs.push(p.output);
-  await waitFor(async () => {
-    if (p.child.exitCode !== null) throw new Error(`prometheus exited: ${p.output()}`);
-    return (await fetch(`${promUrl}/-/ready`)).ok;
-  }, 60_000, 'prometheus ready');
   await waitFor(async () => (await scalarAt('count_over_time(up{job="wvo-exporter"}[1m])', Date.now())) >= 3, 60_000, 'three scrapes');
 }, 240_000);
 

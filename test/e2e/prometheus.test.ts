@@ -1,11 +1,12 @@
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWorkspace } from '../../bench/workspace.js';
 import { dashboardQueries } from '../support/dashboards.js';
 import { freePort, run, startChild, stopChild, waitFor } from '../support/process.js';
+import { startPrometheus } from '../support/prometheus.js';
 import { substituteGrafanaVariables } from '../support/promql.js';
 
 /**
@@ -67,23 +68,11 @@ beforeAll(async () => {
       authorization: { ...job.authorization, credentials_file: path.join(tmp, 'token') },
       static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }],
     }));
-  writeFileSync(path.join(tmp, 'prometheus.yml'), stringify(config));
 
-  const promPort = await freePort();
-  promUrl = `http://127.0.0.1:${promPort}`;
-  const prom = startChild('prometheus', [
-    `--config.file=${path.join(tmp, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${path.join(tmp, 'data')}`,
-    `--web.listen-address=127.0.0.1:${promPort}`,
-  ], process.env, tmp);
+  const prom = await startPrometheus(tmp, config);
+  promUrl = prom.url;
   children.push(prom.child);
   logs.push(prom.output);
-  await waitFor(async () => {
-    if (prom.child.exitCode !== null) throw new Error(`prometheus exited: ${prom.output()}`);
-    return (await fetch(`${promUrl}/-/ready`)).ok;
-  }, 30_000, 'prometheus ready').catch((err: Error) => {
-    throw new Error(`${err.message}\n${prom.output()}`);
-  });
   // A live autopilot: decisions and executions keep arriving, so rate()-based rules have data.
   let n = 0;
   writer = setInterval(() => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCa, serialOf, type Ca, type KeyPair } from '../support/certs.js';
 import { basic, tlsRequest } from '../support/https.js';
 import { freePort, run, startChild, stopChild, waitFor } from '../support/process.js';
+import { startPrometheus } from '../support/prometheus.js';
 
 /**
  * Issue 12 end to end: Debian's Prometheus scrapes the built exporter over TLS with basic auth,
@@ -105,22 +106,10 @@ beforeAll(async () => {
       job('mtls-no-cert', ports.mtls, { tls_config: { ca_file: ca.cert } }),
     ],
   };
-  writeFileSync(path.join(tmp, 'prometheus.yml'), stringify(config));
-  const promPort = await freePort();
-  promUrl = `http://127.0.0.1:${promPort}`;
-  const prom = startChild('prometheus', [
-    `--config.file=${path.join(tmp, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${path.join(tmp, 'data')}`,
-    `--web.listen-address=127.0.0.1:${promPort}`,
-  ], process.env, tmp);
+  const prom = await startPrometheus(tmp, config);
+  promUrl = prom.url;
   children.push(prom.child);
   logs.push(prom.output);
-  await waitFor(async () => {
-    if (prom.child.exitCode !== null) throw new Error(`prometheus exited: ${prom.output()}`);
-    return (await fetch(`${promUrl}/-/ready`)).ok;
-  }, 30_000, 'prometheus ready').catch((err: Error) => {
-    throw new Error(`${err.message}\n${allLogs()}`);
-  });
   // Every job scraped at least once.
   await waitFor(async () => {
     const ts = await targets();

@@ -21,7 +21,7 @@ export interface RunningPrometheus {
   query(expr: string, time?: number): Promise<PromAnswer>;
 }
 
-/** Starts Debian's prometheus on a free loopback port with `config` written into `dir`. */
+/** Starts Debian's prometheus on a free loopback port with `config` written into `dir`, its storage in `dir/data`. */
 export async function startPrometheus(dir: string, config: object): Promise<RunningPrometheus> {
   writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
   const port = await freePort();
@@ -34,7 +34,7 @@ export async function startPrometheus(dir: string, config: object): Promise<Runn
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error(`prometheus exited: ${output()}`);
     return (await fetch(`${url}/-/ready`)).ok;
-  }, 30_000, 'prometheus ready').catch((err: Error) => {
+  }, 60_000, 'prometheus ready').catch((err: Error) => {
     throw new Error(`${err.message}\n${output()}`);
   });
   const query = async (expr: string, time?: number): Promise<PromAnswer> => {
