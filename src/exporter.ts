@@ -6,6 +6,7 @@ import type { Snapshot } from './collector/snapshot.js';
 import { workspaceName, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import { Authenticator } from './http/auth.js';
+import { reloadBasicAuthUsers } from './http/basic-auth-reload.js';
 import { createFastPath } from './http/fast-path.js';
 import { SseHub } from './http/sse.js';
 import { createTlsServer } from './http/tls.js';
@@ -87,6 +88,8 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
   const handler: http.RequestListener = (req, res) => fast(req, res) || app(req, res);
   const tlsSettings = config.webConfig?.tls;
   const tls = tlsSettings && createTlsServer(tlsSettings, serverOptions, handler, logger);
+  const webConfig = config.webConfig;
+  const stopUsersReload = webConfig?.basicAuthUsers ? reloadBasicAuthUsers(webConfig, deps.auth, logger) : () => undefined;
   const server: http.Server = tls ? tls.server : http.createServer(serverOptions, handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -123,6 +126,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
       (stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         tls?.close();
+        stopUsersReload();
         sse.close();
         server.closeIdleConnections();
         await started;

@@ -43,7 +43,7 @@ export class Authenticator {
 
   constructor(
     token: string | undefined,
-    private readonly basic: BasicAuth | undefined,
+    private basic: BasicAuth | undefined,
   ) {
     if (token) {
       this.bearer = authorizationMatches(token);
@@ -54,6 +54,15 @@ export class Authenticator {
   static fromConfig(config: Config): Authenticator {
     const users = config.webConfig?.basicAuthUsers;
     return new Authenticator(config.token, users ? new BasicAuth(users) : undefined);
+  }
+
+  /**
+   * New basic auth users (the web config file was edited). Credentials verified under the old
+   * ones are forgotten. Basic auth can change users but not turn on or off without a restart.
+   */
+  replaceBasicUsers(users: Readonly<Record<string, string>>): void {
+    if (!this.basic) throw new Error('basic auth was off at start');
+    this.basic = new BasicAuth(users);
   }
 
   get enabled(): boolean {

@@ -3,11 +3,11 @@
  * switch for (Go's RequireAnyClientCert, VerifyClientCertIfGiven, allowed SANs) are enforced once
  * the handshake is done, and the certificate, key and client CA are re-read when they change.
  */
-import { promises as fs } from 'node:fs';
 import https from 'node:https';
 import type { RequestListener, ServerOptions } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
+import { onFilesChanged } from './file-poll.js';
 import { readPem, secureContextOptions, type PemMaterial, type PemSource, type TlsSettings } from './web-config.js';
 
 export const CERT_POLL_MS = 1000;
@@ -64,32 +64,17 @@ export function createTlsServer(t: TlsSettings, options: ServerOptions, handler:
   }
   server.on('tlsClientError', (err, socket) => logger.debug({ remote: socket.remoteAddress, err: err.message }, 'TLS handshake failed'));
 
-  // Rotation: poll the files' stats; on a change re-read them all and swap the context. A pair caught
-  // half-written (new cert, old key) fails createSecureContext, keeps the old context, and is retried.
+  // Rotation: on a change of the files re-read them all and swap the context. A pair caught
+  // half-written (new cert, old key) fails createSecureContext, keeps the old context, and is
+  // retried when the files change again.
   const files = [t.cert, t.key, t.clientCa].filter((s): s is PemSource & { file: string } => s?.file !== undefined).map((s) => s.file);
-  const signature = async () => (await Promise.all(files.map((f) => fs.stat(f).then((s) => `${s.ino}:${s.size}:${s.mtimeMs}`, () => 'missing')))).join('|');
-  let loaded: string | undefined;
-  let failed: string | undefined;
-  let busy = false;
-  void signature().then((s) => (loaded ??= s));
-  const timer = setInterval(() => {
-    if (busy || files.length === 0) return;
-    busy = true;
-    void signature()
-      .then((now) => {
-        if (now === loaded || now === failed) return;
-        try {
-          server.setSecureContext(secureContextOptions(t, pemMaterial(t)));
-          loaded = now;
-          failed = undefined;
-          logger.info({ files }, 'TLS certificate files changed: reloaded');
-        } catch (err) {
-          failed = now;
-          logger.warn({ files, err: (err as Error).message }, 'TLS certificate files changed but cannot be used: still serving the previous certificate');
-        }
-      })
-      .finally(() => (busy = false));
-  }, CERT_POLL_MS);
-  timer.unref();
-  return { server, close: () => clearInterval(timer) };
+  const stop = onFilesChanged(files, CERT_POLL_MS, () => {
+    try {
+      server.setSecureContext(secureContextOptions(t, pemMaterial(t)));
+      logger.info({ files }, 'TLS certificate files changed: reloaded');
+    } catch (err) {
+      logger.warn({ files, err: (err as Error).message }, 'TLS certificate files changed but cannot be used: still serving the previous certificate');
+    }
+  });
+  return { server, close: stop };
 }

@@ -1,6 +1,7 @@
 /**
  * The web configuration file every Prometheus exporter accepts (exporter-toolkit's format:
- * `tls_server_config`, `http_server_config`, `basic_auth_users`), read and checked once at start.
+ * `tls_server_config`, `http_server_config`, `basic_auth_users`), read and checked at start (the
+ * users are re-read when the file changes: basic-auth-reload.ts).
  * Any problem is a ConfigError naming WVO_WEB_CONFIG_FILE, the file and the key.
  */
 import { readFileSync } from 'node:fs';

@@ -9,6 +9,7 @@ import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { WEB_CONFIG_POLL_MS } from '../../src/http/basic-auth-reload.js';
 import { BasicAuth } from '../../src/http/basic-auth.js';
 import { CERT_POLL_MS } from '../../src/http/tls.js';
 import { loadWebConfig } from '../../src/http/web-config.js';
@@ -188,6 +189,31 @@ describe.skipIf(skip)('basic auth (basic_auth_users) over TLS', () => {
     const stream = await SseClient.open(`${t.url}/api/metrics/stream`, basic('scraper', PASSWORD));
     expect(stream.status).toBe(200);
     stream.close();
+  });
+
+  it('re-reads basic_auth_users when the file changes; a broken file or one without users keeps the last users', async () => {
+    const t = await start({ basic_auth_users: { scraper: HASH } });
+    const file = path.join(dir, `web-${configs}.yml`);
+    const status = async (user: string, password: string) => (await request(`${t.url}/metrics`, { headers: basic(user, password) })).status;
+    expect(await status('scraper', PASSWORD)).toBe(200);
+
+    // A new password for scraper and two more users: the old password (verified and remembered) stops working.
+    const users = { scraper: bcrypt.hashSync('new password', 4), b: bcrypt.hashSync('b password', 4), c: bcrypt.hashSync('c password', 4) };
+    await fs.writeFile(file, stringify({ basic_auth_users: users }));
+    await eventually(async () => expect(await status('scraper', 'new password')).toBe(200), { timeoutMs: 10_000, intervalMs: 200 });
+    expect(await status('scraper', PASSWORD)).toBe(401);
+
+    // Half-written YAML: the users stay (b was never verified before, so this is a real bcrypt check).
+    await fs.writeFile(file, 'basic_auth_users:\n  scraper: [');
+    await new Promise((r) => setTimeout(r, WEB_CONFIG_POLL_MS * 2.5));
+    expect(await status('b', 'b password')).toBe(200);
+
+    // No users at all would turn authentication off: refused until a restart.
+    await fs.writeFile(file, stringify({ http_server_config: { headers: { 'X-Frame-Options': 'DENY' } } }));
+    await new Promise((r) => setTimeout(r, WEB_CONFIG_POLL_MS * 2.5));
+    expect((await request(`${t.url}/metrics`)).status).toBe(401);
+    expect(await status('c', 'c password')).toBe(200);
+    expect(await status('c', 'wrong')).toBe(401);
   });
 
   it('remembers verified credentials only: known() after a success, never after a failure', async () => {
