@@ -1,22 +1,19 @@
 import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Collector } from '../../src/collector/collector.js';
-import { silentLogger } from '../../src/logger.js';
+import type { Collector } from '../../src/collector/collector.js';
 import { executions } from '../../src/sources/executions.js';
 import { health } from '../../src/sources/health.js';
 import { sources, type AnySource } from '../../src/sources/registry.js';
-import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import type { Workspace } from '../support/workspace.js';
+import { cleanup } from '../support/cleanup.js';
+import { testCollector, testWorkspace } from '../support/collector.js';
 
 const SAMPLE = fileURLToPath(new URL('../../state/', import.meta.url));
 
 let ws: Workspace;
 let collector: Collector | undefined;
-afterEach(async () => {
-  await collector?.stop();
-  collector = undefined;
-  await ws?.cleanup();
-});
+afterEach(cleanup);
 
 /** The same source definition, counting how often the Collector asks it to parse. */
 function counting<S extends AnySource>(source: S): { source: S; calls: () => number } {
@@ -32,7 +29,7 @@ function counting<S extends AnySource>(source: S): { source: S; calls: () => num
 }
 
 function start(list: readonly AnySource[]) {
-  collector = new Collector({ workspaceRoot: ws.root, logger: silentLogger, maxLineBytes: 1 << 20, pollIntervalMs: 3_600_000, watch: false, sources: list });
+  collector = testCollector(ws, { sources: list });
   return collector;
 }
 
@@ -41,7 +38,7 @@ const execLine = (n: number) => JSON.stringify({ type: 'execution_summary', task
 
 describe('change detection', () => {
   it('parses an unchanged document zero times, and once after a change', async () => {
-    ws = await makeWorkspace();
+    ws = await testWorkspace();
     const h = counting(health);
     const c = start([h.source]);
     await ws.writeAtomic(health.path, report(1));
@@ -62,7 +59,7 @@ describe('change detection', () => {
   });
 
   it('re-reads a document whose mtime changed although size and inode did not', async () => {
-    ws = await makeWorkspace();
+    ws = await testWorkspace();
     const h = counting(health);
     const c = start([h.source]);
     await ws.write(health.path, report(1));
@@ -76,7 +73,7 @@ describe('change detection', () => {
   });
 
   it('parses no log line twice: nothing on an unchanged refresh, only the appended line after an append', async () => {
-    ws = await makeWorkspace();
+    ws = await testWorkspace();
     const e = counting(executions);
     const c = start([e.source]);
     await ws.write(executions.path, execLine(1) + execLine(2) + execLine(3));
@@ -92,7 +89,7 @@ describe('change detection', () => {
   });
 
   it('parses none of the eleven sample sources again on an unchanged refresh', async () => {
-    ws = await makeWorkspace();
+    ws = await testWorkspace();
     await fs.cp(SAMPLE, ws.path('state'), { recursive: true });
     const wrapped = sources.map((s) => counting(s));
     const c = start(wrapped.map((w) => w.source));

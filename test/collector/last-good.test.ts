@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Collector } from '../../src/collector/collector.js';
-import { silentLogger } from '../../src/logger.js';
+import type { Collector } from '../../src/collector/collector.js';
 import { health } from '../../src/sources/health.js';
 import { roadmap } from '../../src/sources/roadmap.js';
-import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import type { Workspace } from '../support/workspace.js';
+import { cleanup } from '../support/cleanup.js';
+import { testCollector, testWorkspace } from '../support/collector.js';
 
 const report = (lastCycle: number) =>
   JSON.stringify({ running: true, lastCycle, metricsHistory: [{ timestamp: 1795788600000, queueDepth: lastCycle % 7, doneCount: 12 }] }, null, 2);
@@ -19,15 +20,11 @@ const roadmapYaml = (status: string) => `epics:
 
 let ws: Workspace;
 let collector: Collector | undefined;
-afterEach(async () => {
-  await collector?.stop();
-  collector = undefined;
-  await ws?.cleanup();
-});
+afterEach(cleanup);
 
 async function start() {
-  ws = await makeWorkspace();
-  collector = new Collector({ workspaceRoot: ws.root, logger: silentLogger, maxLineBytes: 1 << 20, pollIntervalMs: 3_600_000, watch: false, sources: [health, roadmap] });
+  ws = await testWorkspace();
+  collector = testCollector(ws, { sources: [health, roadmap] });
   return collector;
 }
 

@@ -1,25 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Collector } from '../../src/collector/collector.js';
+import type { Collector } from '../../src/collector/collector.js';
 import type { Snapshot } from '../../src/collector/snapshot.js';
-import { silentLogger } from '../../src/logger.js';
 import { executions } from '../../src/sources/executions.js';
 import { health } from '../../src/sources/health.js';
-import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import type { Workspace } from '../support/workspace.js';
+import { cleanup } from '../support/cleanup.js';
+import { testCollector, testWorkspace } from '../support/collector.js';
 
 const HOUR = 3_600_000;
 const report = (lastCycle: number) => JSON.stringify({ running: true, lastCycle });
 
 let ws: Workspace;
 let collector: Collector | undefined;
-afterEach(async () => {
-  await collector?.stop();
-  collector = undefined;
-  await ws?.cleanup();
-});
+afterEach(cleanup);
 
 async function start(watch = false) {
-  ws = await makeWorkspace();
-  collector = new Collector({ workspaceRoot: ws.root, logger: silentLogger, maxLineBytes: 1 << 20, pollIntervalMs: HOUR, watch, sources: [health, executions] });
+  ws = await testWorkspace();
+  collector = testCollector(ws, { watch, sources: [health, executions] });
   return collector;
 }
 

@@ -1,21 +1,18 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Collector } from '../../src/collector/collector.js';
-import { silentLogger } from '../../src/logger.js';
+import type { Collector } from '../../src/collector/collector.js';
 import { executions, type Executions } from '../../src/sources/executions.js';
 import type { AnySource } from '../../src/sources/registry.js';
-import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import type { Workspace } from '../support/workspace.js';
+import { cleanup } from '../support/cleanup.js';
+import { testCollector, testWorkspace } from '../support/collector.js';
 
 const MB = 1024 * 1024;
 
 let ws: Workspace;
 let collector: Collector | undefined;
-afterEach(async () => {
-  await collector?.stop();
-  collector = undefined;
-  await ws?.cleanup();
-});
+afterEach(cleanup);
 
 /** Peak memory seen while the Collector folds lines: sampled from inside the source's add(). */
 function sampling() {
@@ -37,7 +34,7 @@ function sampling() {
 }
 
 function start(source: AnySource, maxLineBytes: number) {
-  collector = new Collector({ workspaceRoot: ws.root, logger: silentLogger, maxLineBytes, pollIntervalMs: 3_600_000, watch: false, sources: [source] });
+  collector = testCollector(ws, { maxLineBytes, sources: [source] });
   return collector;
 }
 
@@ -60,7 +57,7 @@ const execLine = (n: number) =>
 
 describe('bounded memory', () => {
   it('reads a 20 MB log in chunks, counting every line, without holding the file in memory', async () => {
-    ws = await makeWorkspace();
+    ws = await testWorkspace();
     await fs.mkdir(path.dirname(ws.path(executions.path)), { recursive: true });
     const handle = await fs.open(ws.path(executions.path), 'w');
     let count = 0;
@@ -95,7 +92,7 @@ describe('bounded memory', () => {
   });
 
   it('streams 20 MB of archives in chunks, counting every line, without holding them in memory', async () => {
-    ws = await makeWorkspace();
+    ws = await testWorkspace();
     const dir = ws.path('state/telemetry/archives');
     await fs.mkdir(dir, { recursive: true });
     let count = 0;
@@ -120,7 +117,7 @@ describe('bounded memory', () => {
   });
 
   it('skips a 100 MB line without a newline, written in chunks, with bounded memory, counting it once', async () => {
-    ws = await makeWorkspace();
+    ws = await testWorkspace();
     await ws.write(executions.path, execLine(1));
     const s = sampling();
     const c = start(s.source, 1024);

@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Collector } from '../../src/collector/collector.js';
-import { silentLogger } from '../../src/logger.js';
+import type { Collector } from '../../src/collector/collector.js';
 import { executions } from '../../src/sources/executions.js';
 import { qualityDecisions } from '../../src/sources/quality-decisions.js';
-import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import type { Workspace } from '../support/workspace.js';
+import { cleanup } from '../support/cleanup.js';
+import { testCollector, testWorkspace } from '../support/collector.js';
 
 const LOG = executions.path;
 const MAX_LINE = 1024;
@@ -24,23 +25,11 @@ function lineOfLength(bytes: number): string {
 
 let ws: Workspace;
 let collector: Collector | undefined;
-afterEach(async () => {
-  await collector?.stop();
-  collector = undefined;
-  await ws?.cleanup();
-});
+afterEach(cleanup);
 
 async function startCollector(workers: boolean) {
-  ws = await makeWorkspace();
-  collector = new Collector({
-    workspaceRoot: ws.root,
-    logger: silentLogger,
-    maxLineBytes: MAX_LINE,
-    pollIntervalMs: 3_600_000,
-    watch: false,
-    sources: [executions, qualityDecisions],
-    parseWorkers: workers ? 2 : 0,
-  });
+  ws = await testWorkspace();
+  collector = testCollector(ws, { maxLineBytes: MAX_LINE, sources: [executions, qualityDecisions], parseWorkers: workers ? 2 : 0 });
   return collector;
 }
 

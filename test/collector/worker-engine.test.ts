@@ -1,10 +1,11 @@
 import { mkdir, rename } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { Collector } from '../../src/collector/collector.js';
+import type { Collector } from '../../src/collector/collector.js';
 import { INLINE_DOCUMENT_BYTES } from '../../src/collector/worker-engine.js';
-import { silentLogger } from '../../src/logger.js';
-import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import type { Workspace } from '../support/workspace.js';
+import { cleanup } from '../support/cleanup.js';
+import { testCollector, testWorkspace } from '../support/collector.js';
 
 const DECISIONS = 'state/analytics/quality_gate_decisions.jsonl';
 const EXECUTIONS = 'state/telemetry/executions.jsonl';
@@ -15,20 +16,16 @@ const execution = (ok: boolean) => JSON.stringify({ type: 'execution_summary', a
 
 let ws: Workspace;
 let collector: Collector | undefined;
-afterEach(async () => {
-  await collector?.stop();
-  collector = undefined;
-  await ws?.cleanup();
-});
+afterEach(cleanup);
 
 function start(root: string) {
-  collector = new Collector({ workspaceRoot: root, logger: silentLogger, maxLineBytes: 4096, pollIntervalMs: 3_600_000, watch: false, parseWorkers: 2 });
+  collector = testCollector(root, { maxLineBytes: 4096, parseWorkers: 2 });
   return collector;
 }
 
 describe('Collector with worker threads', () => {
   it('tails logs in workers: appends, torn lines, bad lines and rotation', async () => {
-    ws = await makeWorkspace();
+    ws = await testWorkspace();
     await ws.write(DECISIONS, decision('APPROVED') + decision('REJECTED') + 'not json\n' + '{"decision":"APPR');
     await ws.write(EXECUTIONS, execution(true) + execution(false));
     const c = start(ws.root);
@@ -51,14 +48,14 @@ describe('Collector with worker threads', () => {
   });
 
   it('parses a large YAML document in a worker with the same result as inline', async () => {
-    ws = await makeWorkspace();
+    ws = await testWorkspace();
     const tasks = Array.from({ length: 3000 }, (_, i) => ({ id: `T-${i}`, title: `Task ${i} with a reasonably long title`, status: ['done', 'In Progress', 'blocked'][i % 3], domain: 'd', labels: ['x'] }));
     const text = stringify({ epics: [{ id: 'E-1', milestones: [{ id: 'M-1', tasks }] }] });
     expect(text.length).toBeGreaterThan(INLINE_DOCUMENT_BYTES);
     await ws.write(ROADMAP, text);
     const viaWorker = await start(ws.root).start();
     await collector!.stop();
-    collector = new Collector({ workspaceRoot: ws.root, logger: silentLogger, maxLineBytes: 4096, pollIntervalMs: 3_600_000, watch: false });
+    collector = testCollector(ws, { maxLineBytes: 4096 });
     const inline = await collector.start();
     expect(viaWorker.data.roadmap.tasks).toHaveLength(3000);
     expect(viaWorker.data.roadmap).toEqual(inline.data.roadmap);
@@ -66,7 +63,7 @@ describe('Collector with worker threads', () => {
   });
 
   it('keeps the last good value when a large document goes bad in a worker', async () => {
-    ws = await makeWorkspace();
+    ws = await testWorkspace();
     const tasks = Array.from({ length: 3000 }, (_, i) => ({ id: `T-${i}`, title: `Task ${i} with a reasonably long title`, status: 'done' }));
     await ws.write(ROADMAP, stringify({ tasks }));
     const c = start(ws.root);

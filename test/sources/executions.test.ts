@@ -1,24 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Collector } from '../../src/collector/collector.js';
-import { silentLogger } from '../../src/logger.js';
 import { DURATION_BUCKETS, executions } from '../../src/sources/executions.js';
-import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import { cleanup } from '../support/cleanup.js';
+import { testCollector, testWorkspace } from '../support/collector.js';
 
-let ws: Workspace | undefined;
-let collector: Collector | undefined;
-afterEach(async () => {
-  await collector?.stop();
-  await ws?.cleanup();
-  collector = undefined;
-  ws = undefined;
-});
+afterEach(cleanup);
 
 /** Writes the JSONL log and reads it the way the exporter does: through the Collector. */
 async function readLog(text: string) {
-  ws = await makeWorkspace();
+  const ws = await testWorkspace();
   await ws.write(executions.path, text);
-  collector = new Collector({ workspaceRoot: ws.root, logger: silentLogger, maxLineBytes: 1 << 20, pollIntervalMs: 3_600_000, watch: false, sources: [executions] });
-  const s = await collector.refresh();
+  const s = await testCollector(ws, { sources: [executions] }).refresh();
   return { value: s.data.executions, status: s.status.executions };
 }
 

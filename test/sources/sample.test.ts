@@ -2,21 +2,13 @@ import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { Collector } from '../../src/collector/collector.js';
-import { silentLogger } from '../../src/logger.js';
 import { SOURCE_IDS, sources } from '../../src/sources/registry.js';
-import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import { cleanup } from '../support/cleanup.js';
+import { testCollector, testWorkspace } from '../support/collector.js';
 
 const SAMPLE = fileURLToPath(new URL('../../state/', import.meta.url));
 
-let ws: Workspace | undefined;
-let collector: Collector | undefined;
-afterEach(async () => {
-  await collector?.stop();
-  await ws?.cleanup();
-  collector = undefined;
-  ws = undefined;
-});
+afterEach(cleanup);
 
 const jsonLines = (text: string) =>
   text
@@ -26,10 +18,9 @@ const jsonLines = (text: string) =>
 
 describe('the bundled sample workspace', () => {
   it('reads every source up, without bad lines, with the numbers the files hold', async () => {
-    ws = await makeWorkspace();
+    const ws = await testWorkspace();
     await fs.cp(SAMPLE, ws.path('state'), { recursive: true });
-    collector = new Collector({ workspaceRoot: ws.root, logger: silentLogger, maxLineBytes: 1 << 20, pollIntervalMs: 3_600_000, watch: false });
-    const s = await collector.refresh();
+    const s = await testCollector(ws).refresh();
 
     expect(SOURCE_IDS).toHaveLength(12);
     for (const source of sources) {
@@ -37,7 +28,7 @@ describe('the bundled sample workspace', () => {
     }
 
     // Independent counts straight from the files.
-    const read = (rel: string) => fs.readFile(ws!.path(rel), 'utf8');
+    const read = (rel: string) => fs.readFile(ws.path(rel), 'utf8');
     const execLines = jsonLines(await read('state/telemetry/executions.jsonl'));
     const archives = (await fs.readdir(ws.path('state/telemetry/archives'))).filter((n) => /^executions_.*\.jsonl$/.test(n));
     expect(archives.length).toBeGreaterThan(0);
