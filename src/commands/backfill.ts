@@ -1,4 +1,5 @@
-import { closeSync, openSync, promises as fs, statSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, promises as fs, statSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { backfill, describeSummary } from '../backfill/backfill.js';
@@ -9,7 +10,8 @@ const USAGE = `usage: wvo-exporter backfill [--workspace DIR] [--out FILE|-] [--
 Writes the history held by the workspace's files as OpenMetrics text for
 \`promtool tsdb create-blocks-from openmetrics FILE DIR\`.
   --workspace  workspace root (default WVO_WORKSPACE_ROOT)
-  --out        output file, or - for stdout (default -)
+  --out        output file (written beside it, then renamed), a device or pipe (written
+               in place), or - for stdout (default -)
   --job        job label of the live scrape (default wvo-exporter)
   --instance   instance label of the live scrape (default WVO_OBSERVABILITY_HOST:WVO_OBSERVABILITY_PORT)
   --until      last point: RFC 3339 or epoch seconds (default now)
@@ -89,23 +91,25 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   // A file is written beside its final name and renamed at the end: never a half-written file.
-  const partial = opts.out === '-' ? undefined : `${opts.out}.partial-${process.pid}`;
+  // A device or a pipe (/dev/null, a FIFO) is written in place: a rename would replace it.
+  let partial: string | undefined;
   let out: Writable | number;
-  if (partial) {
-    try {
-      out = openSync(partial, 'w');
-    } catch (err) {
-      process.stderr.write(`wvo-exporter backfill: invalid --out ${JSON.stringify(opts.out)}: ${(err as Error).message}\n`);
-      return 2;
-    }
-  } else {
-    out = process.stdout;
+  try {
+    const existing = opts.out === '-' ? undefined : statSync(opts.out, { throwIfNoEntry: false });
+    if (existing?.isDirectory()) throw new Error('is a directory');
+    if (opts.out !== '-' && (!existing || existing.isFile())) partial = `${opts.out}.partial-${process.pid}`;
+    out = partial ? openSync(partial, 'w') : opts.out === '-' ? process.stdout : await openStream(opts.out);
+  } catch (err) {
+    process.stderr.write(`wvo-exporter backfill: invalid --out ${JSON.stringify(opts.out)}: ${(err as Error).message}\n`);
+    return 2;
   }
   try {
     const summary = await backfill({ ...opts, out, progress: process.stderr });
     if (typeof out === 'number') {
       closeSync(out);
       await fs.rename(partial!, opts.out);
+    } else if (out !== process.stdout) {
+      await closeStream(out as WriteStream);
     }
     process.stderr.write(describeSummary(summary));
     return 0;
@@ -113,8 +117,24 @@ export async function run(argv: string[]): Promise<number> {
     if (typeof out === 'number') {
       closeSync(out);
       await fs.rm(partial!, { force: true });
+    } else if (out !== process.stdout) {
+      (out as WriteStream).destroy();
     }
     process.stderr.write(`wvo-exporter backfill: ${(err as Error).message}\n`);
     return 1;
   }
+}
+
+/** A write stream on a device or pipe, once it is open (so a refusal is a usage error). */
+async function openStream(file: string): Promise<WriteStream> {
+  const stream = createWriteStream(file, { flags: 'w' });
+  await once(stream, 'open');
+  // A failed write (ENOSPC, EPIPE) reaches the writer through its callback and fails the run.
+  stream.on('error', () => undefined);
+  return stream;
+}
+
+async function closeStream(stream: WriteStream): Promise<void> {
+  stream.end();
+  await once(stream, 'close');
 }

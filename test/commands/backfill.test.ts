@@ -1,6 +1,6 @@
 /** The built `wvo-exporter backfill` command: flags, exit codes, the output file and stderr summary. */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cleanup, copySampleWorkspace, ensureBuilt, REPO_ROOT, tempDir } from '../support/server.js';
@@ -63,5 +63,30 @@ describe('wvo-exporter backfill', () => {
     expect(samples.length).toBeGreaterThan(100);
     expect(samples.every((l) => l.includes('{job="wvo",instance="a:1"'))).toBe(true);
     expect(samples.reduce((m, l) => Math.max(m, Number(l.split(' ').at(-1))), 0)).toBe(Date.parse('2026-11-30T00:00:00Z') / 1000);
+  });
+
+  it('--out DIR exits 2 naming --out, and leaves nothing beside it', async () => {
+    const dir = await tempDir();
+    const r = backfill(['--out', dir]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('--out');
+    expect(readdirSync(path.dirname(dir)).filter((n) => n.startsWith(`${path.basename(dir)}.partial`))).toEqual([]);
+  });
+
+  // A rename onto /dev/null once replaced the device with a regular file: a FIFO stands in for it.
+  it('--out FIFO writes into the pipe in place and leaves it a pipe', async () => {
+    const ws = await copySampleWorkspace();
+    const fifo = path.join(await tempDir(), 'history.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/cli.js'), 'backfill', '--workspace', ws.root, '--out', fifo, '--until', '2026-12-01T00:00:00Z', '--step', '5m'], { cwd: REPO_ROOT });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const text = readFileSync(fifo, 'utf8');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code, stderr).toBe(0);
+    expect(text.endsWith('# EOF\n')).toBe(true);
+    expect(text).toContain('wvo_quality_gate_decisions_total{job="wvo-exporter"');
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(readdirSync(path.dirname(fifo))).toEqual(['history.fifo']);
   });
 });
