@@ -89,4 +89,14 @@ describe('wvo-exporter backfill', () => {
     expect(statSync(fifo).isFIFO()).toBe(true);
     expect(readdirSync(path.dirname(fifo))).toEqual(['history.fifo']);
   });
+
+  const hasDevFull = existsSync('/dev/full') && statSync('/dev/full').isCharacterDevice();
+  it.skipIf(!hasDevFull)('--out /dev/full: the failed write exits 1 with the error, no stack trace, the device left alone', async () => {
+    const ws = await copySampleWorkspace();
+    const r = backfill(['--workspace', ws.root, '--out', '/dev/full', '--until', '2026-12-01T00:00:00Z', '--step', '5m']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('ENOSPC');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(statSync('/dev/full').isCharacterDevice()).toBe(true);
+  });
 });
