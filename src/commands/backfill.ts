@@ -93,12 +93,13 @@ export async function run(argv: string[]): Promise<number> {
   // A file is written beside its final name and renamed at the end: never a half-written file.
   // A device or a pipe (/dev/null, a FIFO) is written in place: a rename would replace it.
   let partial: string | undefined;
+  let stream: WriteStream | undefined;
   let out: Writable | number;
   try {
     const existing = opts.out === '-' ? undefined : statSync(opts.out, { throwIfNoEntry: false });
     if (existing?.isDirectory()) throw new Error('is a directory');
     if (opts.out !== '-' && (!existing || existing.isFile())) partial = `${opts.out}.partial-${process.pid}`;
-    out = partial ? openSync(partial, 'w') : opts.out === '-' ? process.stdout : await openStream(opts.out);
+    out = partial ? openSync(partial, 'w') : opts.out === '-' ? process.stdout : (stream = await openStream(opts.out));
   } catch (err) {
     process.stderr.write(`wvo-exporter backfill: invalid --out ${JSON.stringify(opts.out)}: ${(err as Error).message}\n`);
     return 2;
@@ -108,18 +109,16 @@ export async function run(argv: string[]): Promise<number> {
     if (typeof out === 'number') {
       closeSync(out);
       await fs.rename(partial!, opts.out);
-    } else if (out !== process.stdout) {
-      await closeStream(out as WriteStream);
     }
+    if (stream) await closeStream(stream);
     process.stderr.write(describeSummary(summary));
     return 0;
   } catch (err) {
     if (typeof out === 'number') {
       closeSync(out);
       await fs.rm(partial!, { force: true });
-    } else if (out !== process.stdout) {
-      (out as WriteStream).destroy();
     }
+    stream?.destroy();
     process.stderr.write(`wvo-exporter backfill: ${(err as Error).message}\n`);
     return 1;
   }

@@ -11,8 +11,9 @@ beforeAll(async () => {
 });
 afterEach(cleanup);
 
+const cli = (args: string[]) => [path.join(REPO_ROOT, 'dist/cli.js'), 'backfill', ...args];
 const backfill = (args: string[], env: Record<string, string> = {}) => {
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist/cli.js'), 'backfill', ...args], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, cli(args), { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
@@ -78,7 +79,7 @@ describe('wvo-exporter backfill', () => {
     const ws = await copySampleWorkspace();
     const fifo = path.join(await tempDir(), 'history.fifo');
     execFileSync('mkfifo', [fifo]);
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/cli.js'), 'backfill', '--workspace', ws.root, '--out', fifo, '--until', '2026-12-01T00:00:00Z', '--step', '5m'], { cwd: REPO_ROOT });
+    const child = spawn(process.execPath, cli(['--workspace', ws.root, '--out', fifo, '--until', '2026-12-01T00:00:00Z', '--step', '5m']), { cwd: REPO_ROOT });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const text = readFileSync(fifo, 'utf8');
