@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { BudgetsError, loadBudgets, type Budgets } from './sources/budgets.js';
 import { loadPricing, PricingError, type Pricing } from './sources/pricing.js';
 import { loadWebConfig, type WebConfig } from './http/web-config.js';
 
@@ -59,6 +60,7 @@ export const variables = {
   WVO_PARSE_WORKERS: int(0, 8).default(2),
   WVO_WATCH: z.enum(['true', 'false', '1', '0']).default('true'),
   WVO_PRICING_FILE: z.string().min(1).optional(),
+  WVO_BUDGETS_FILE: z.string().min(1).optional(),
   WVO_WORKSPACE_NAME: z.string().trim().min(1).max(100).optional(),
   WVO_WEB_CONFIG_FILE: z.string().min(1).optional(),
   WVO_TRUST_PROXY: trustProxy.default(false),
@@ -96,6 +98,7 @@ export const VARIABLE_HELP: Partial<Record<string, string>> = {
   WVO_PARSE_WORKERS: 'worker threads parsing logs and large documents (0: main thread)',
   WVO_WATCH: 'watch directories for push-on-change (the stat poll remains)',
   WVO_PRICING_FILE: 'YAML/JSON prices per provider and model (unset: WVO_COST_PER_1K_TOKENS)',
+  WVO_BUDGETS_FILE: 'YAML/JSON spend budgets and objectives, re-read when it changes (unset: no budget alerts)',
   WVO_WORKSPACE_NAME: 'name of this autopilot in fleet views (default: the workspace root\'s base name)',
   WVO_WEB_CONFIG_FILE: 'exporter-toolkit web config: TLS, mutual TLS, basic auth, headers',
   WVO_TRUST_PROXY: 'proxies whose X-Forwarded-For names the client: false, a hop count or addresses/CIDRs',
@@ -112,6 +115,8 @@ export interface Config {
   costPer1kTokens: number;
   /** Prices per provider and model from WVO_PRICING_FILE; unset: every token costs costPer1kTokens. */
   pricing?: Pricing;
+  /** WVO_BUDGETS_FILE as read at start (the exporter re-reads it when it changes); unset: no budgets. */
+  budgets?: { file: string; budgets: Budgets };
   maxTaskSeries: number;
   maxLineBytes: number;
   sseMaxClients: number;
@@ -153,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigin: vars.WVO_OBSERVABILITY_CORS_ORIGIN,
     costPer1kTokens: vars.WVO_COST_PER_1K_TOKENS,
     pricing: readPricing(vars.WVO_PRICING_FILE),
+    budgets: readBudgets(vars.WVO_BUDGETS_FILE),
     maxTaskSeries: vars.WVO_MAX_TASK_SERIES,
     maxLineBytes: vars.WVO_MAX_LINE_BYTES,
     sseMaxClients: vars.WVO_SSE_MAX_CLIENTS,
@@ -174,6 +180,16 @@ function readPricing(file: string | undefined): Pricing | undefined {
     return loadPricing(file);
   } catch (err) {
     if (err instanceof PricingError) throw new ConfigError('WVO_PRICING_FILE', file, err.message);
+    throw err;
+  }
+}
+
+function readBudgets(file: string | undefined): Config['budgets'] {
+  if (file === undefined) return undefined;
+  try {
+    return { file: path.resolve(file), budgets: loadBudgets(file) };
+  } catch (err) {
+    if (err instanceof BudgetsError) throw new ConfigError('WVO_BUDGETS_FILE', file, err.message);
     throw err;
   }
 }

@@ -13,6 +13,7 @@ import { createTlsServer } from './http/tls.js';
 import type { MetricInput } from './metrics/catalog.js';
 import { startOtlpPush, type OtlpPush, type OtlpSettings } from './metrics/otlp.js';
 import { PrometheusProjection } from './metrics/prometheus.js';
+import { watchBudgets } from './sources/budgets.js';
 import { ViewCache } from './views/cache.js';
 import { EXPORTER_VERSION } from './version.js';
 
@@ -60,11 +61,14 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
   });
   collector.on('snapshot', () => sse.broadcast());
 
+  let budgets = config.budgets?.budgets;
+  const stopBudgetsReload = config.budgets ? watchBudgets(config.budgets.file, (b) => (budgets = b), logger) : () => undefined;
   const metricInput = (s: Snapshot): MetricInput => ({
     snapshot: s,
     exporter: { cycleDurations: collector.cycleDurations, sseClients: sse.size },
     costPer1kTokens: config.costPer1kTokens,
     pricing: config.pricing,
+    budgets,
     maxTaskSeries: config.maxTaskSeries,
     identity: { workspace: workspaceName(config), version: EXPORTER_VERSION },
   });
@@ -127,6 +131,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         tls?.close();
         stopUsersReload();
+        stopBudgetsReload();
         sse.close();
         server.closeIdleConnections();
         await started;

@@ -4,6 +4,7 @@ import type { HistogramData } from '../sources/aggregate.js';
 import { CappedPairs, labelValue } from '../sources/aggregate.js';
 import { DURATION_BUCKETS, QUALITY_BUCKETS } from '../sources/executions.js';
 import { RUBRIC_BUCKETS, DECISIONS } from '../sources/quality-decisions.js';
+import { budgetScope, type Budgets } from '../sources/budgets.js';
 import type { Pricing } from '../sources/pricing.js';
 import { SOURCE_IDS } from '../sources/registry.js';
 import { TASK_STATES } from '../sources/roadmap.js';
@@ -40,6 +41,8 @@ export interface MetricInput {
   costPer1kTokens: number;
   /** WVO_PRICING_FILE's prices; unset: costPer1kTokens for every token. */
   pricing?: Pricing;
+  /** WVO_BUDGETS_FILE's last good budgets and objectives; unset: none. */
+  budgets?: Budgets;
   maxTaskSeries: number;
   /** Who this exporter is, for fleet views; absent in library use without a config. */
   identity?: { workspace: string; version: string };
@@ -400,6 +403,12 @@ export const catalog: readonly MetricDef[] = [
   ),
   gauge('wvo_estimated_cost_per_task_usd', 'Estimated token cost per task in US dollars (SPEC §4 formula).', 'USD', [], ({ snapshot: s, costPer1kTokens, pricing }) =>
     one(estimatedCostPerTask(s, costPer1kTokens, pricing)),
+  ),
+  gauge('wvo_budget_usd', 'Spend budget in US dollars per calendar period (UTC day, ISO week, month) and scope (all, model:<model>, provider:<agent_type>), from WVO_BUDGETS_FILE.', 'USD', ['period', 'scope'], ({ budgets }) =>
+    (budgets?.budgets ?? []).map((b) => ({ labels: { period: b.period, scope: budgetScope(b) }, value: b.usd })),
+  ),
+  gauge('wvo_objective_ratio', 'Target share of good events of an objective over its window, 0..1, from WVO_BUDGETS_FILE.', '1', ['objective', 'window'], ({ budgets }) =>
+    (budgets?.objectives ?? []).map((o) => ({ labels: { objective: o.name, window: o.window }, value: o.target })),
   ),
   gauge('wvo_mcp_server_up', 'Whether the MCP server pid file exists and its process is alive.', '1', [], ({ snapshot: s }) => one(mcpServerUp(s))),
   gauge('wvo_source_up', 'Whether the last read of the source parsed.', '1', ['source'], ({ snapshot: s }) =>
