@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { catalog } from '../../src/metrics/catalog.js';
 import {
   cleanup,
@@ -43,11 +44,13 @@ function promtool(body: string): { status: number | null; output: string } {
 }
 
 const f = knownFixture();
+/** The sample workspace is served with its example budgets file, as docs/budgets.md runs it. */
+const sampleBudgets = () => loadConfig({ WVO_BUDGETS_FILE: path.join(repoWorkspace().root, 'state/budgets.yaml') }).budgets;
 let known: TestExporter;
 let sample: TestExporter;
 beforeAll(async () => {
   [known, sample] = await suiteScoped(() =>
-    Promise.all([startTestExporter({ files: f.files }), startTestExporter({ workspace: repoWorkspace() })]),
+    Promise.all([startTestExporter({ files: f.files }), startTestExporter({ workspace: repoWorkspace(), config: { budgets: sampleBudgets() } })]),
   );
 });
 afterAll(cleanupSuite);
