@@ -1,4 +1,5 @@
 /** Every provisioned dashboard, built from code. Add a dashboard here and run `npm run dashboards`. */
+import budgets from './dashboards/budgets.js';
 import exporter from './dashboards/exporter.js';
 import fleet from './dashboards/fleet.js';
 import quality from './dashboards/quality.js';
@@ -7,7 +8,7 @@ import resources from './dashboards/resources.js';
 import tasks from './dashboards/tasks.js';
 import type { Json } from './builder.js';
 
-export const dashboards: readonly Json[] = [fleet, tasks, quality, resolution, resources, exporter];
+export const dashboards: readonly Json[] = [fleet, tasks, quality, resolution, resources, budgets, exporter];
 
 /** The file each dashboard is provisioned from, and its exact text. */
 export function renderedDashboards(): { file: string; text: string }[] {

@@ -59,6 +59,11 @@ export const THRESHOLDS = {
   lineAttempts: steps(['transparent'], ['orange', 1], ['red', 2]),
   lineAttempts5: steps(['transparent'], ['orange', 1], ['red', 5]),
   line6: steps(['transparent'], ['red', 6]),
+  /** Burn rates of an error budget: the ticket (3x) and page (14.4x) factors of the SRE workbook. */
+  lineBurn: steps(['transparent'], ['orange', 3], ['red', 14.4]),
+  burnRate: steps(['green'], ['orange', 3], ['red', 14.4]),
+  /** Share of a budget left: red once spent, orange under a quarter. */
+  budgetLeft: steps(['red'], ['orange', 0], ['green', 0.25]),
   /** An uptime shorter than 10 minutes: the exporter restarted. */
   uptime: steps(['orange'], ['green', 600]),
 } as const;

@@ -19,6 +19,8 @@ const TOKEN = 'e2e-token-0123456789abcdef';
 
 let tmp: string;
 let exporterPort: number;
+/** A second autopilot with a budgets file, spending fast and failing every execution. */
+let budgetedPort: number;
 let promUrl: string;
 const children: Parameters<typeof stopChild>[0][] = [];
 const logs: Array<() => string> = [];
@@ -52,6 +54,24 @@ beforeAll(async () => {
   logs.push(exporter.output);
   await waitFor(async () => (await fetch(`http://127.0.0.1:${exporterPort}/healthz`)).ok, 15_000, 'exporter /healthz');
 
+  // The budgeted autopilot: the sample workspace, a daily budget of 5 USD (it spends about
+  // 0.03 USD a second below) and an execution success objective of 95 % (it fails them all).
+  const budgeted = path.join(tmp, 'budgeted');
+  cpSync(path.join(REPO, 'state'), path.join(budgeted, 'state'), { recursive: true });
+  writeFileSync(path.join(tmp, 'budgets.yaml'), 'budgets:\n  - {period: day, usd: 5}\n  - {period: month, usd: 100000}\nobjectives:\n  - {name: execution_success, target: 0.95}\n');
+  budgetedPort = await freePort();
+  const second = startChild(process.execPath, ['dist/cli.js'], {
+    ...process.env,
+    WVO_WORKSPACE_ROOT: budgeted,
+    WVO_BUDGETS_FILE: path.join(tmp, 'budgets.yaml'),
+    WVO_OBSERVABILITY_PORT: String(budgetedPort),
+    WVO_OBSERVABILITY_TOKEN: TOKEN,
+    LOG_LEVEL: 'warn',
+  }, REPO);
+  children.push(second.child);
+  logs.push(second.output);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${budgetedPort}/healthz`)).ok, 15_000, 'budgeted exporter /healthz');
+
   // The project's prometheus.yml, pointed at this exporter and scraping every second.
   cpSync(path.join(PROM_DIR, 'rules'), path.join(tmp, 'rules'), { recursive: true });
   writeFileSync(path.join(tmp, 'token'), TOKEN);
@@ -66,7 +86,7 @@ beforeAll(async () => {
       ...job,
       scrape_interval: '1s',
       authorization: { ...job.authorization, credentials_file: path.join(tmp, 'token') },
-      static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }],
+      static_configs: [{ targets: [`127.0.0.1:${exporterPort}`, `127.0.0.1:${budgetedPort}`] }],
     }));
 
   const prom = await startPrometheus(tmp, config);
@@ -86,6 +106,10 @@ beforeAll(async () => {
       path.join(workspace, 'state/telemetry/executions.jsonl'),
       JSON.stringify({ type: 'execution_summary', timestamp: new Date().toISOString(), task_id: `E2E-${n}`, agent_type: 'codex', success: true, duration_seconds: 42, prompt_tokens: 100, completion_tokens: 50, token_cost_usd: 0.01 }) + '\n',
     );
+    appendFileSync(
+      path.join(budgeted, 'state/telemetry/executions.jsonl'),
+      JSON.stringify({ type: 'execution_summary', timestamp: new Date().toISOString(), task_id: `E2E-${n}`, agent_type: 'codex', codex_model: 'gpt-5-codex', success: false, failure_type: 'provider_error', duration_seconds: 42, prompt_tokens: 1000, completion_tokens: 500, token_cost_usd: 0.01 }) + '\n',
+    );
   }, 300);
   // Enough scrapes for rate() over the dashboards' windows, and for rules to have evaluated.
   await waitFor(async () => {
@@ -102,10 +126,10 @@ afterAll(async () => {
 });
 
 describe('Prometheus scraping the real exporter (auth on)', () => {
-  it('scrapes the exporter successfully with the token from the config', async () => {
+  it('scrapes both exporters successfully with the token from the config', async () => {
     const r = await promQuery('up{job="wvo-exporter"}');
-    expect(r.data.result).toHaveLength(1);
-    expect((r.data.result[0] as { value: [number, string] }).value[1], logs.map((l) => l()).join('\n')).toBe('1');
+    expect(r.data.result).toHaveLength(2);
+    for (const series of r.data.result as { value: [number, string] }[]) expect(series.value[1], logs.map((l) => l()).join('\n')).toBe('1');
   });
 
   it.each(dashboardQueries().map((q) => [`${q.uid} / ${q.panel}`, q.expr] as const))('dashboard query returns data: %s', async (_name, expr) => {
@@ -135,6 +159,37 @@ describe('Prometheus scraping the real exporter (auth on)', () => {
     const empty: string[] = [];
     for (const name of names) if ((await promQuery(name)).data.result.length === 0) empty.push(name);
     expect(empty).toEqual([]);
+  });
+});
+
+describe('budgets and objectives (docs/budgets.md)', () => {
+  const alerts = async (instance: string) => {
+    const r = await promQuery(`ALERTS{alertname=~"WvoSpendBudget.*|WvoObjectiveBurnRate", instance="${instance}"}`);
+    return (r.data.result as { metric: Record<string, string> }[]).map((a) => a.metric);
+  };
+  const budgeted = () => `127.0.0.1:${budgetedPort}`;
+
+  it('an autopilot spending faster than its daily budget has WvoSpendBudgetBurn pending within a minute', async () => {
+    const started = Date.now();
+    const burn = await waitFor(async () => (await alerts(budgeted())).find((a) => a.alertname === 'WvoSpendBudgetBurn' && a.severity === 'critical'), 60_000, 'WvoSpendBudgetBurn');
+    console.log(`WvoSpendBudgetBurn ${burn.alertstate} after ${((Date.now() - started) / 1000).toFixed(1)} s of this test`);
+    expect(burn).toMatchObject({ period: 'day', scope: 'all', workspace: 'budgeted' });
+    expect(['pending', 'firing']).toContain(burn.alertstate);
+    // the exporter publishes the budget, the rules the spend so far and the projection
+    const projected = await promQuery(`wvo:budget_spend_usd:projected_rate1h{instance="${budgeted()}", period="day", scope="all"}`);
+    expect(Number((projected.data.result[0] as { value: [number, string] }).value[1])).toBeGreaterThan(5);
+  });
+
+  it('an autopilot failing most executions has WvoObjectiveBurnRate pending', async () => {
+    const burn = await waitFor(async () => (await alerts(budgeted())).find((a) => a.alertname === 'WvoObjectiveBurnRate' && a.severity === 'critical'), 60_000, 'WvoObjectiveBurnRate');
+    expect(burn).toMatchObject({ objective: 'execution_success', window: '28d', workspace: 'budgeted' });
+  });
+
+  it('an autopilot without a budgets file has neither, though it spends as fast', async () => {
+    await waitFor(async () => (await alerts(budgeted())).length >= 2, 60_000, 'the budgeted autopilot\'s alerts');
+    expect(await alerts(`127.0.0.1:${exporterPort}`)).toEqual([]);
+    const spend = await promQuery(`wvo:budget_spend_usd:rate5m{instance="127.0.0.1:${exporterPort}", scope="all"}`);
+    expect(Number((spend.data.result[0] as { value: [number, string] }).value[1])).toBeGreaterThan(0.01);
   });
 });
 

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import client from 'prom-client';
 import { exportedSeriesNames } from '../../src/metrics/catalog.js';
@@ -16,7 +18,7 @@ import { parsePromQL, substituteGrafanaVariables } from '../support/promql.js';
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 
 /** Dashboards the product ships; each must exist with this uid. */
-const REQUIRED_UIDS = ['wvo-fleet', 'wvo-tasks', 'wvo-quality', 'wvo-resolution', 'wvo-resources', 'wvo-exporter'];
+const REQUIRED_UIDS = ['wvo-fleet', 'wvo-tasks', 'wvo-quality', 'wvo-resolution', 'wvo-resources', 'wvo-budgets', 'wvo-exporter'];
 
 /** Series Prometheus itself attaches to every scrape, and its alert state. */
 const PROMETHEUS_SERIES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'ALERTS'];
@@ -125,7 +127,11 @@ function thresholdSteps(panel: GrafanaPanel): { color: string; value: number | n
 
 const dashboards = loadDashboards();
 const catalog: ReadonlySet<string> = exportedSeriesNames();
-const allowedSeries = new Set<string>([...catalog, ...PROMETHEUS_SERIES, ...DEFAULT_METRIC_SERIES]);
+/** The project's recording rules, which dashboards may read (deploy/prometheus/rules/recording.yml). */
+const recorded = (parse(readFileSync(path.join(import.meta.dirname, '../../deploy/prometheus/rules/recording.yml'), 'utf8')) as { groups: { rules: { record?: string }[] }[] }).groups.flatMap((g) =>
+  g.rules.flatMap((r) => (r.record ? [r.record] : [])),
+);
+const allowedSeries = new Set<string>([...catalog, ...recorded, ...PROMETHEUS_SERIES, ...DEFAULT_METRIC_SERIES]);
 
 describe('Grafana dashboards', () => {
   it('ships the six product dashboards with unique uids and titles', () => {

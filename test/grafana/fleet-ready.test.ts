@@ -143,7 +143,7 @@ describe('fleet overview', () => {
 
   it('has one table with a column per fleet question', () => {
     const organize = (table.transformations as { id: string; options: { renameByName?: Record<string, string> } }[]).find((t) => t.id === 'organize')!;
-    expect(Object.values(organize.options.renameByName!)).toEqual(['running', 'queue depth', 'blocked', 'success', 'cost 24h', 'top token usage', 'firing alerts', 'sources down']);
+    expect(Object.values(organize.options.renameByName!)).toEqual(['running', 'queue depth', 'blocked', 'success', 'cost 24h', 'top token usage', 'firing alerts', 'sources down', 'day budget spent', 'month budget spent', 'worst burn rate 1h']);
     const exprs = (table.targets ?? []).map((t) => String(t.expr));
     expect(exprs[0]).toContain('wvo_exporter_info');
     expect(exprs.some((e) => e.includes('ALERTS{'))).toBe(true);

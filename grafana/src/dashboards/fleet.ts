@@ -12,6 +12,7 @@ const TARGETS: [uid: string, title: string][] = [
   ['wvo-quality', 'Quality gates'],
   ['wvo-resolution', 'Resolution loops'],
   ['wvo-resources', 'Resources and providers'],
+  ['wvo-budgets', 'Budgets and objectives'],
   ['wvo-exporter', 'Exporter health'],
 ];
 const rowLinks: DataLink[] = TARGETS.map(([uid, title]) => ({
@@ -35,7 +36,7 @@ export default dashboard({
         {
           type: 'table',
           title: 'Autopilots (cost over 24h)',
-          description: 'One row per autopilot: workspace (WVO_WORKSPACE_NAME), running, queue depth, blocked tasks, success ratio, execution cost in the last 24h, the highest token usage against a provider limit, firing alerts and state sources that fail to parse. Click the workspace to open its dashboards with that instance selected.',
+          description: 'One row per autopilot: workspace (WVO_WORKSPACE_NAME), running, queue depth, blocked tasks, success ratio, execution cost in the last 24h, the highest token usage against a provider limit, firing alerts, state sources that fail to parse, and — with a budgets file — the most-spent day and month budget and the fastest-burning objective over the last hour. Click the workspace to open its dashboards with that instance selected.',
           w: 24,
           h: 9,
           unit: 'count',
@@ -49,6 +50,10 @@ export default dashboard({
             { expr: 'max by (instance) (wvo_provider_tokens / (wvo_provider_token_limit > 0))', table: true },
             { expr: orZero('count by (instance) (ALERTS{alertstate="firing"})'), table: true },
             { expr: 'sum by (instance) ((wvo_source_up == bool 0) * on(job, instance, source) wvo_source_present)', table: true },
+            // Budgets (docs/budgets.md): empty for an autopilot without WVO_BUDGETS_FILE.
+            { expr: 'max by (instance) (wvo:budget_spend_usd:period_to_date{period="day"} / on (job, instance, period, scope) wvo_budget_usd)', table: true },
+            { expr: 'max by (instance) (wvo:budget_spend_usd:period_to_date{period="month"} / on (job, instance, period, scope) wvo_budget_usd)', table: true },
+            { expr: 'max by (instance) (wvo:objective_error_budget:burn_rate1h)', table: true },
           ],
           options: { sortBy: [{ desc: false, displayName: 'workspace' }] },
           overrides: [
@@ -63,6 +68,9 @@ export default dashboard({
             column('top token usage', [unitOf('ratio'), cell('color-text'), thresholdsOf('usage')]),
             column('firing alerts', [cell('color-background'), thresholdsOf('anyIsBad'), { id: 'decimals', value: 0 }]),
             column('sources down', [cell('color-text'), thresholdsOf('anyIsBad'), { id: 'decimals', value: 0 }]),
+            column('day budget spent', [unitOf('ratio'), cell('color-text'), thresholdsOf('usage')]),
+            column('month budget spent', [unitOf('ratio'), cell('color-text'), thresholdsOf('usage')]),
+            column('worst burn rate 1h', [cell('color-text'), thresholdsOf('burnRate'), { id: 'decimals', value: 1 }]),
           ],
           transformations: [
             { id: 'merge', options: {} },
@@ -70,7 +78,7 @@ export default dashboard({
               id: 'organize',
               options: {
                 excludeByName: { Time: true, 'Value #A': true },
-                indexByName: { workspace: 0, instance: 1, 'Value #B': 2, 'Value #C': 3, 'Value #D': 4, 'Value #E': 5, 'Value #F': 6, 'Value #G': 7, 'Value #H': 8, 'Value #I': 9 },
+                indexByName: { workspace: 0, instance: 1, 'Value #B': 2, 'Value #C': 3, 'Value #D': 4, 'Value #E': 5, 'Value #F': 6, 'Value #G': 7, 'Value #H': 8, 'Value #I': 9, 'Value #J': 10, 'Value #K': 11, 'Value #L': 12 },
                 renameByName: {
                   'Value #B': 'running',
                   'Value #C': 'queue depth',
@@ -80,6 +88,9 @@ export default dashboard({
                   'Value #G': 'top token usage',
                   'Value #H': 'firing alerts',
                   'Value #I': 'sources down',
+                  'Value #J': 'day budget spent',
+                  'Value #K': 'month budget spent',
+                  'Value #L': 'worst burn rate 1h',
                 },
               },
             },
