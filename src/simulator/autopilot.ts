@@ -125,6 +125,11 @@ export class AutopilotSimulator {
     await writeAtomic(this.abs(PATHS.mcpPid), `${process.pid}\n`);
   }
 
+  /** What the simulated executions cost per day on average, in USD (after init()). */
+  spendPerDayUsd(): number {
+    return this.lines.meanExecutionCostUsd() * this.o.executionsPerTick * (86_400_000 / this.o.tickMs);
+  }
+
   /** Runs ticks every tickMs until stop(). */
   async start(): Promise<void> {
     await this.init();

@@ -43,6 +43,12 @@ export class LineFactory {
     );
   }
 
+  /** The mean token_cost_usd of the execution templates: what an execution costs on average (the random factor averages 1). */
+  meanExecutionCostUsd(): number {
+    const costs = this.templates.executions.map((t) => (typeof t.token_cost_usd === 'number' ? t.token_cost_usd : 0));
+    return costs.reduce((a, b) => a + b, 0) / costs.length;
+  }
+
   decision(now: number, taskId: string): Json {
     const roll = this.r();
     const want = roll < 0.62 ? 'APPROVED' : roll < 0.9 ? 'REJECTED' : 'ESCALATED';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AutopilotSimulator, PATHS } from '../../src/simulator/autopilot.js';
 import { checkWorkspace } from '../../src/commands/check.js';
-import { cleanup, createWorkspace, ensureBuilt, eventually, getJson, onCleanup, REPO_ROOT, sampleValue, scrape, spawnCli, startCli, tempDir } from '../support/server.js';
+import { cleanup, createWorkspace, ensureBuilt, eventually, getJson, onCleanup, REPO_ROOT, sampleValue, scrape, sleep, spawnCli, startCli, tempDir } from '../support/server.js';
 
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 240_000 });
 beforeAll(() => ensureBuilt());
@@ -86,38 +86,65 @@ describe('wvo-exporter simulate', () => {
   });
 });
 
+/** `npm run demo` in its own process group, killed at cleanup; resolves once its banner is out. */
+async function startDemo(args: string[]) {
+  const child = spawn('npm', ['run', 'demo', '--silent', '--', '--port', '0', '--tick-ms', '100', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, WVO_WORKSPACE_ROOT: REPO_ROOT },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: npm and the node it starts are stopped together
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  onCleanup(async () => {
+    if (child.exitCode === null) {
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+    }
+  });
+  const banner = await eventually(() => {
+    const m = /a simulated autopilot is writing (\S+)\n\s+metrics (http:\/\/\S+)\/metrics.*\n\s+budgets (\S+)/.exec(err);
+    if (!m) throw new Error(`no banner yet:\n${err}\n${out}`);
+    return { dir: path.dirname(m[1]!), url: m[2]!.replace('[::1]', '127.0.0.1'), budgets: m[3]! };
+  }, { timeoutMs: 30_000 });
+  return { child, exited, banner, stderr: () => err };
+}
+
 describe('npm run demo', () => {
   it('starts the exporter on a simulated autopilot in a temp workspace, whose numbers move, and cleans up on SIGTERM', async () => {
-    const child = spawn('npm', ['run', 'demo', '--silent', '--', '--port', '0', '--tick-ms', '100'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, WVO_WORKSPACE_ROOT: REPO_ROOT },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group: npm and the node it starts are stopped together
-    });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    onCleanup(async () => {
-      if (child.exitCode === null) {
-        process.kill(-child.pid!, 'SIGKILL');
-        await exited;
-      }
-    });
-    const banner = await eventually(() => {
-      const m = /a simulated autopilot is writing (\S+)\n\s+metrics (http:\/\/\S+)\/metrics/.exec(err);
-      if (!m) throw new Error(`no banner yet:\n${err}\n${out}`);
-      return { dir: path.dirname(m[1]!), url: m[2]!.replace('[::1]', '127.0.0.1') };
-    }, { timeoutMs: 30_000 });
+    const { child, exited, banner, stderr } = await startDemo([]);
     expect(banner.dir).not.toBe(REPO_ROOT); // WVO_WORKSPACE_ROOT is never the demo's workspace
     const first = await eventually(() => scrape(banner.url), { timeoutMs: 15_000 });
     await eventually(async () => expect(total(await scrape(banner.url), 'wvo_executions_total')).toBeGreaterThan(total(first, 'wvo_executions_total')), { timeoutMs: 20_000, intervalMs: 200 });
+    // its budgets file sits in the workspace and is served
+    expect(path.dirname(banner.budgets)).toBe(banner.dir);
+    expect(sampleValue(first, 'wvo_budget_usd', { period: 'day', scope: 'all' })).toBeGreaterThan(0);
     process.kill(-child.pid!, 'SIGTERM'); // as a terminal's Ctrl-C reaches npm and the exporter together
     const { code, signal } = await exited;
-    expect(code === 0 || signal === 'SIGTERM', `npm: code ${code}, signal ${signal}\n${err}`).toBe(true);
+    expect(code === 0 || signal === 'SIGTERM', `npm: code ${code}, signal ${signal}\n${stderr()}`).toBe(true);
     // the exporter stopped cleanly: it removed its temporary workspace, and no longer answers
     await eventually(() => expect(existsSync(banner.dir)).toBe(false));
     await eventually(() => expect(fetch(`${banner.url}/healthz`)).rejects.toThrow());
+  });
+
+  it('--overspend sizes the daily budget below what the simulation really spends; without it the budget is above', async () => {
+    const paceOf = async (url: string) => {
+      const cost = (samples: Awaited<ReturnType<typeof scrape>>) => total(samples, 'wvo_execution_cost_usd_total');
+      const before = await eventually(() => scrape(url), { timeoutMs: 15_000 });
+      const t0 = Date.now();
+      await sleep(4000);
+      const after = await scrape(url);
+      return { perDay: ((cost(after) - cost(before)) / (Date.now() - t0)) * 86_400_000, budget: sampleValue(after, 'wvo_budget_usd', { period: 'day', scope: 'all' })! };
+    };
+    const over = await startDemo(['--overspend']);
+    expect(over.stderr()).toContain('overspend: WvoSpendBudgetBurn pending within minutes');
+    const o = await paceOf(over.banner.url);
+    expect(o.perDay, `measured ${o.perDay.toFixed(0)} USD/day against a budget of ${o.budget}`).toBeGreaterThan(o.budget);
+    const quiet = await startDemo([]);
+    const q = await paceOf(quiet.banner.url);
+    expect(q.perDay, `measured ${q.perDay.toFixed(0)} USD/day against a budget of ${q.budget}`).toBeLessThan(q.budget / 1.5);
   });
 });
