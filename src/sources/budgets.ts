@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { onFilesChanged } from '../http/file-poll.js';
-import { parseJson, parseYaml } from './parse.js';
+import { readConfigFile } from './parse.js';
 
 export const BUDGET_PERIODS = ['day', 'week', 'month'] as const;
 export const OBJECTIVES = ['execution_success', 'loops_closed_within_3', 'gate_approval'] as const;
@@ -50,17 +49,11 @@ export function budgetScope(b: Pick<Budget, 'model' | 'provider'>): string {
 
 /** Reads and validates a budgets file (YAML, or JSON when it ends in .json); throws naming every bad entry (up to 5). */
 export function loadBudgets(file: string): Budgets {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new BudgetsError(`cannot read: ${(err as Error).message}`);
-  }
   let doc: unknown;
   try {
-    doc = file.endsWith('.json') ? parseJson(text) : parseYaml(text);
+    doc = readConfigFile(file);
   } catch (err) {
-    throw new BudgetsError(`not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
+    throw new BudgetsError((err as Error).message);
   }
   const r = schema.safeParse(doc);
   if (!r.success) {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { describeZodError } from './source.js';
@@ -20,6 +21,25 @@ export function parseYaml(text: string): unknown {
   if (body.trim() === '') throw new Error('empty file');
   // maxAliasCount guards against alias bombs; uniqueKeys off because real writers repeat keys.
   return yaml.parse(body, { maxAliasCount: 1000, uniqueKeys: false, logLevel: 'error' });
+}
+
+/**
+ * Reads a configuration file given by a variable (YAML, or JSON when it ends in .json); throws
+ * "cannot read: …" or "not valid YAML|JSON: <first line>" for the caller to name the variable.
+ */
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read: ${(err as Error).message}`);
+  }
+  const json = file.endsWith('.json');
+  try {
+    return json ? parseJson(text) : parseYaml(text);
+  } catch (err) {
+    throw new Error(`not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
+  }
 }
 
 /** Validates a parsed document against its schema, throwing one readable line on failure. */

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseJson, parseYaml } from './parse.js';
+import { readConfigFile } from './parse.js';
 
 // Strict objects: a misspelt key (per_1k_token) is an error, not a silently unused price.
 const price = z.number().finite().nonnegative();
@@ -25,17 +24,11 @@ export class PricingError extends Error {}
 
 /** Reads and validates a pricing file (YAML, or JSON when it ends in .json); throws naming the bad entry. */
 export function loadPricing(file: string): Pricing {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new PricingError(`cannot read: ${(err as Error).message}`);
-  }
   let doc: unknown;
   try {
-    doc = file.endsWith('.json') ? parseJson(text) : parseYaml(text);
+    doc = readConfigFile(file);
   } catch (err) {
-    throw new PricingError(`not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
+    throw new PricingError((err as Error).message);
   }
   const r = schema.safeParse(doc);
   if (!r.success) {

@@ -31,6 +31,23 @@ async function promQuery(expr: string): Promise<{ status: string; data: { result
   return (await res.json()) as never;
 }
 
+/** The built exporter on a free port over `workspace`, bearer auth on; resolves with the port once it is ready. */
+async function startExporterChild(workspace: string, env: Record<string, string> = {}): Promise<number> {
+  const port = await freePort();
+  const exporter = startChild(process.execPath, ['dist/cli.js'], {
+    ...process.env,
+    ...env,
+    WVO_WORKSPACE_ROOT: workspace,
+    WVO_OBSERVABILITY_PORT: String(port),
+    WVO_OBSERVABILITY_TOKEN: TOKEN,
+    LOG_LEVEL: 'warn',
+  }, REPO);
+  children.push(exporter.child);
+  logs.push(exporter.output);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 15_000, `exporter on ${workspace} /healthz`);
+  return port;
+}
+
 beforeAll(async () => {
   expect(run('prometheus', ['--version']).status, 'Debian prometheus must be installed (apt-get install -y prometheus)').toBe(0);
   expect(run('npm', ['run', 'build'], { cwd: REPO }).status).toBe(0);
@@ -42,17 +59,7 @@ beforeAll(async () => {
   await generateWorkspace(workspace, { roadmap: [4, 3, 8, 6], decisions: { lines: 2000 }, executionSummaries: 2000 }, seed);
   console.log(`e2e workspace seed ${seed} (rerun with E2E_SEED=${seed})`);
 
-  exporterPort = await freePort();
-  const exporter = startChild(process.execPath, ['dist/cli.js'], {
-    ...process.env,
-    WVO_WORKSPACE_ROOT: workspace,
-    WVO_OBSERVABILITY_PORT: String(exporterPort),
-    WVO_OBSERVABILITY_TOKEN: TOKEN,
-    LOG_LEVEL: 'warn',
-  }, REPO);
-  children.push(exporter.child);
-  logs.push(exporter.output);
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${exporterPort}/healthz`)).ok, 15_000, 'exporter /healthz');
+  exporterPort = await startExporterChild(workspace);
 
   // The budgeted autopilot: the sample workspace, budgets of 5 USD a day, week and month (it
   // spends about 0.03 USD a second below) and an execution success objective of 95 % (it fails
@@ -60,18 +67,7 @@ beforeAll(async () => {
   const budgeted = path.join(tmp, 'budgeted');
   cpSync(path.join(REPO, 'state'), path.join(budgeted, 'state'), { recursive: true });
   writeFileSync(path.join(tmp, 'budgets.yaml'), 'budgets:\n  - {period: day, usd: 5}\n  - {period: week, usd: 5}\n  - {period: month, usd: 5}\nobjectives:\n  - {name: execution_success, target: 0.95}\n');
-  budgetedPort = await freePort();
-  const second = startChild(process.execPath, ['dist/cli.js'], {
-    ...process.env,
-    WVO_WORKSPACE_ROOT: budgeted,
-    WVO_BUDGETS_FILE: path.join(tmp, 'budgets.yaml'),
-    WVO_OBSERVABILITY_PORT: String(budgetedPort),
-    WVO_OBSERVABILITY_TOKEN: TOKEN,
-    LOG_LEVEL: 'warn',
-  }, REPO);
-  children.push(second.child);
-  logs.push(second.output);
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${budgetedPort}/healthz`)).ok, 15_000, 'budgeted exporter /healthz');
+  budgetedPort = await startExporterChild(budgeted, { WVO_BUDGETS_FILE: path.join(tmp, 'budgets.yaml') });
 
   // The project's prometheus.yml, pointed at this exporter and scraping every second.
   cpSync(path.join(PROM_DIR, 'rules'), path.join(tmp, 'rules'), { recursive: true });

@@ -6,28 +6,13 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, defaultConfig, loadConfig } from '../../src/config.js';
+import { defaultConfig, loadConfig } from '../../src/config.js';
 import { loadBudgets } from '../../src/sources/budgets.js';
-import { cleanup, ensureBuilt, eventually, REPO_ROOT, sampleValue, scrape, sleep, spawnCli, startTestExporter, tempDir } from '../support/server.js';
+import { configError, configFile } from '../support/config-files.js';
+import { cleanup, ensureBuilt, eventually, REPO_ROOT, sampleValue, scrape, sleep, spawnCli, startTestExporter } from '../support/server.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 240_000 });
 afterEach(cleanup);
-
-async function file(name: string, text: string): Promise<string> {
-  const p = path.join(await tempDir(), name);
-  await writeFile(p, text);
-  return p;
-}
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('loadConfig accepted the file');
-}
 
 const ISSUE_EXAMPLE = `budgets:
   - {period: day, usd: 40}
@@ -41,9 +26,9 @@ objectives:
 
 describe('WVO_BUDGETS_FILE', () => {
   it('reads the YAML of the issue and its JSON twin into the same budgets, windows defaulting to 28d', async () => {
-    const yaml = loadConfig({ WVO_BUDGETS_FILE: await file('budgets.yaml', ISSUE_EXAMPLE) }).budgets!;
+    const yaml = loadConfig({ WVO_BUDGETS_FILE: await configFile('budgets.yaml', ISSUE_EXAMPLE) }).budgets!;
     const json = loadConfig({
-      WVO_BUDGETS_FILE: await file(
+      WVO_BUDGETS_FILE: await configFile(
         'budgets.json',
         JSON.stringify({
           budgets: [{ period: 'day', usd: 40 }, { period: 'month', usd: 600 }, { period: 'day', usd: 15, model: 'gpt-5-codex' }],
@@ -58,9 +43,9 @@ describe('WVO_BUDGETS_FILE', () => {
   });
 
   it('accepts a file with only budgets, only objectives, or nothing in it', async () => {
-    expect(loadBudgets(await file('b.yaml', 'budgets:\n  - {period: week, usd: 100, provider: claude}\n')).objectives).toEqual([]);
-    expect(loadBudgets(await file('b.yaml', 'objectives:\n  - {name: gate_approval, target: 0.5}\n')).budgets).toEqual([]);
-    expect(loadBudgets(await file('b.json', '{}'))).toEqual({ budgets: [], objectives: [] });
+    expect(loadBudgets(await configFile('b.yaml', 'budgets:\n  - {period: week, usd: 100, provider: claude}\n')).objectives).toEqual([]);
+    expect(loadBudgets(await configFile('b.yaml', 'objectives:\n  - {name: gate_approval, target: 0.5}\n')).budgets).toEqual([]);
+    expect(loadBudgets(await configFile('b.json', '{}'))).toEqual({ budgets: [], objectives: [] });
   });
 
   it('accepts the sample workspace\'s state/budgets.yaml', () => {
@@ -84,7 +69,7 @@ describe('WVO_BUDGETS_FILE', () => {
     ['budgets that are not a list', 'budgets: {day: 40}\n', 'entry budgets'],
     ['an unknown top-level key', 'budget:\n  - {period: day, usd: 40}\n', 'entry (root)'],
   ])('rejects %s, naming the file and the entry', async (_what, text, entry) => {
-    const f = await file('budgets.yaml', text);
+    const f = await configFile('budgets.yaml', text);
     const err = configError({ WVO_BUDGETS_FILE: f });
     expect(err.variable).toBe('WVO_BUDGETS_FILE');
     expect(err.message).toContain(f);
@@ -92,21 +77,21 @@ describe('WVO_BUDGETS_FILE', () => {
   });
 
   it('names every bad entry of a file, not only the first', async () => {
-    const f = await file('budgets.yaml', 'budgets:\n  - {period: day, usd: -1}\n  - {period: day, usd: 5}\n  - {period: fortnight, usd: 5}\nobjectives:\n  - {name: gate_approval, target: 2}\n');
+    const f = await configFile('budgets.yaml', 'budgets:\n  - {period: day, usd: -1}\n  - {period: day, usd: 5}\n  - {period: fortnight, usd: 5}\nobjectives:\n  - {name: gate_approval, target: 2}\n');
     const { message } = configError({ WVO_BUDGETS_FILE: f });
     for (const entry of ['budgets.0.usd', 'budgets.2.period', 'objectives.0.target']) expect(message).toContain(`entry ${entry}`);
   });
 
   it('rejects a file that is missing, empty or not valid YAML/JSON', async () => {
     expect(configError({ WVO_BUDGETS_FILE: '/nonexistent/budgets.yaml' }).message).toContain('cannot read');
-    expect(configError({ WVO_BUDGETS_FILE: await file('budgets.json', '{"budgets": [') }).message).toContain('not valid JSON');
-    expect(configError({ WVO_BUDGETS_FILE: await file('budgets.yaml', 'budgets: [\n') }).message).toContain('not valid YAML');
-    expect(configError({ WVO_BUDGETS_FILE: await file('budgets.yaml', '') }).message).toContain('empty file');
+    expect(configError({ WVO_BUDGETS_FILE: await configFile('budgets.json', '{"budgets": [') }).message).toContain('not valid JSON');
+    expect(configError({ WVO_BUDGETS_FILE: await configFile('budgets.yaml', 'budgets: [\n') }).message).toContain('not valid YAML');
+    expect(configError({ WVO_BUDGETS_FILE: await configFile('budgets.yaml', '') }).message).toContain('empty file');
   });
 
   it('stops the CLI with exit 2 and a message naming the file and the entry', async () => {
     await ensureBuilt();
-    const f = await file('budgets.yaml', 'budgets:\n  - {period: day, usd: lots}\n');
+    const f = await configFile('budgets.yaml', 'budgets:\n  - {period: day, usd: lots}\n');
     const cli = spawnCli({ WVO_BUDGETS_FILE: f });
     expect((await cli.exited).code, cli.stderr()).toBe(2);
     expect(cli.stderr()).toContain('WVO_BUDGETS_FILE');
@@ -118,7 +103,7 @@ describe('WVO_BUDGETS_FILE', () => {
 
 describe('wvo_budget_usd and wvo_objective_ratio', () => {
   async function exporterWith(text: string) {
-    const f = await file('budgets.yaml', text);
+    const f = await configFile('budgets.yaml', text);
     const config = defaultConfig({ budgets: loadConfig({ WVO_BUDGETS_FILE: f }).budgets });
     return { file: f, ex: await startTestExporter({ config }) };
   }

@@ -1,37 +1,21 @@
 /** WVO_PRICING_FILE: YAML or JSON, validated; a bad file stops start-up with exit 2 naming the file and the entry. */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { priceFor } from '../../src/sources/pricing.js';
-import { cleanup, ensureBuilt, REPO_ROOT, spawnCli, tempDir } from '../support/server.js';
+import { configError, configFile } from '../support/config-files.js';
+import { cleanup, ensureBuilt, REPO_ROOT, spawnCli } from '../support/server.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 240_000 });
 afterEach(cleanup);
 
-async function file(name: string, text: string): Promise<string> {
-  const p = path.join(await tempDir(), name);
-  await writeFile(p, text);
-  return p;
-}
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('loadConfig accepted the file');
-}
-
 describe('WVO_PRICING_FILE', () => {
   it('reads YAML and JSON into the same prices, models falling back to their provider', async () => {
-    const yaml = await file(
+    const yaml = await configFile(
       'pricing.yaml',
       ['# USD per 1K tokens', 'providers:', '  claude:', '    per_1k_tokens: 0.015', '    input_per_1k_tokens: 0.003', '    output_per_1k_tokens: 0.015', '    models:', '      claude-haiku-4-5: { per_1k_tokens: 0.001 }', '      claude-opus-4-1: { output_per_1k_tokens: 0.075 }', ''].join('\n'),
     );
-    const json = await file(
+    const json = await configFile(
       'pricing.json',
       JSON.stringify({
         providers: {
@@ -64,7 +48,7 @@ describe('WVO_PRICING_FILE', () => {
     ['an empty model', 'providers:\n  codex:\n    per_1k_tokens: 0.1\n    models:\n      gpt-5: {}\n', 'providers.codex.models.gpt-5'],
     ['no providers', 'prices: {}\n', 'entry providers'],
   ])('rejects %s, naming the file and the entry', async (_what, text, entry) => {
-    const f = await file('pricing.yaml', text);
+    const f = await configFile('pricing.yaml', text);
     const err = configError({ WVO_PRICING_FILE: f });
     expect(err.variable).toBe('WVO_PRICING_FILE');
     expect(err.message).toContain(f);
@@ -79,13 +63,13 @@ describe('WVO_PRICING_FILE', () => {
 
   it('rejects a file that is missing or not valid YAML/JSON', async () => {
     expect(configError({ WVO_PRICING_FILE: '/nonexistent/pricing.yaml' }).message).toContain('cannot read');
-    const bad = await file('pricing.json', '{"providers": {');
+    const bad = await configFile('pricing.json', '{"providers": {');
     expect(configError({ WVO_PRICING_FILE: bad }).message).toContain('not valid JSON');
   });
 
   it('stops the CLI with exit 2 and a message naming the file and the entry', async () => {
     await ensureBuilt();
-    const f = await file('pricing.yaml', 'providers:\n  claude:\n    per_1k_tokens: free\n');
+    const f = await configFile('pricing.yaml', 'providers:\n  claude:\n    per_1k_tokens: free\n');
     const cli = spawnCli({ WVO_PRICING_FILE: f });
     expect((await cli.exited).code, cli.stderr()).toBe(2);
     expect(cli.stderr()).toContain('WVO_PRICING_FILE');
