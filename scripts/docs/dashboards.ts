@@ -33,7 +33,7 @@ The dashboards are code (\`grafana/src\`, one module per dashboard, built with t
 selectors, units and thresholds everywhere); \`npm run dashboards\` writes the provisioned JSON
 under \`grafana/dashboards/\` and a test fails when it is stale. Each dashboard has \`datasource\`,
 \`job\` and \`instance\` (autopilot) variables, so it works on an existing Grafana and over a
-fleet; how to import them is in [deployment](deployment.md#grafana).
+fleet; how to import them is in [deployment](deployment.md#grafana-dashboards).
 
 ${table(['dashboard', 'file', 'what it shows'], index)}
 

@@ -41,5 +41,22 @@ cannot drift from the code). "Backfill" says whether \`wvo-exporter backfill\` r
 ([history](history.md)).
 
 ${table(['metric', 'type', 'unit', 'labels', 'help', 'from', 'backfill'], rows)}
+
+## Reading the values
+
+- \`model\` is an execution line's \`codex_model\`, else its \`model\`, else \`unknown\`. The
+  execution metrics' label pairs (agent type × model, × failure type, × final status) are capped
+  at 50 pairs each; further pairs fold into (\`other\`, \`other\`).
+- Counters from the JSON Lines logs count every line the file has held while the exporter runs
+  (rotation and truncation included), and for executions every line of the archives. Counters
+  copied from rewritten documents (resolution, provider capacity, orchestration) are the
+  writer's totals: a writer reset shows as a counter reset. Use \`rate()\` and \`increase()\`.
+- \`wvo_autopilot_remediations_total\` counts remediations since the exporter started, seeded
+  from what the report holds then; each is identified by its anomaly's type and detection time
+  and its action, and the last 1,000 identities are remembered.
+- A value that is unknown (field missing or invalid) is absent, never exported as 0; a file that
+  stops parsing keeps its last good values (\`wvo_source_up\` goes to 0).
+- Free text (descriptions, rationales, messages) is only in the REST routes
+  ([HTTP API](http-api.md)).
 `;
 }
