@@ -81,28 +81,28 @@ export const FLAG_NAMES: Record<string, string> = {
 
 /** One line of `--help` per variable (optional: a variable without one is still listed). */
 export const VARIABLE_HELP: Partial<Record<string, string>> = {
-  WVO_WORKSPACE_ROOT: 'workspace root holding state/',
+  WVO_WORKSPACE_ROOT: 'workspace root holding state/ (the autopilot\'s files)',
   WVO_OBSERVABILITY_HOST: 'address to listen on',
   WVO_OBSERVABILITY_PORT: 'port to listen on (0: any free port)',
-  WVO_OBSERVABILITY_CACHE_TTL_MS: 'upper bound on how stale a REST answer may be',
+  WVO_OBSERVABILITY_CACHE_TTL_MS: 'upper bound on how stale an answer may be; the stat backstop runs every min(TTL, 1000) ms',
   WVO_OBSERVABILITY_STREAM_INTERVAL_MS: 'SSE event interval',
   WVO_OBSERVABILITY_CORS_ORIGIN: 'Access-Control-Allow-Origin',
-  WVO_COST_PER_1K_TOKENS: 'price per 1,000 tokens used by the estimated cost per task',
-  WVO_MAX_TASK_SERIES: 'cap on per-task (and per-epic) series',
+  WVO_COST_PER_1K_TOKENS: 'price per 1,000 tokens where WVO_PRICING_FILE names none',
+  WVO_MAX_TASK_SERIES: 'cap on per-task (and per-epic) series; what is left out shows in wvo_resolution_loop_attempts_truncated',
   WVO_MAX_LINE_BYTES: 'JSONL lines longer than this are skipped and counted as bad',
-  WVO_SSE_MAX_CLIENTS: 'concurrent SSE clients before 503',
+  WVO_SSE_MAX_CLIENTS: 'concurrent stream clients; beyond it 503',
   WVO_SSE_HEARTBEAT_MS: 'SSE heartbeat comment interval',
   WVO_RATE_LIMIT_PER_MIN: 'requests per minute per client on /api (0: off)',
   WVO_OBSERVABILITY_TOKEN: 'bearer token (>= 16 characters) for /api/* and /metrics (prefer --token-file: flags show in ps)',
-  WVO_OBSERVABILITY_TOKEN_FILE: 'file holding the bearer token',
+  WVO_OBSERVABILITY_TOKEN_FILE: 'file holding the bearer token (not with --token); an empty file means auth off',
   WVO_PARSE_WORKERS: 'worker threads parsing logs and large documents (0: main thread)',
   WVO_WATCH: 'watch directories for push-on-change (the stat poll remains)',
-  WVO_PRICING_FILE: 'YAML/JSON prices per provider and model (unset: WVO_COST_PER_1K_TOKENS)',
+  WVO_PRICING_FILE: 'YAML/JSON prices per provider and model (unset: WVO_COST_PER_1K_TOKENS); a bad file exits 2 naming the entry',
+  WVO_WORKSPACE_NAME: 'name of this autopilot in fleet views and alert summaries, 1-100 characters (default: the workspace root\'s base name)',
   WVO_BUDGETS_FILE: 'YAML/JSON spend budgets and objectives, re-read when it changes (unset: no budget alerts)',
-  WVO_WORKSPACE_NAME: 'name of this autopilot in fleet views (default: the workspace root\'s base name)',
   WVO_WEB_CONFIG_FILE: 'exporter-toolkit web config: TLS, mutual TLS, basic auth, headers',
   WVO_TRUST_PROXY: 'proxies whose X-Forwarded-For names the client: false, a hop count or addresses/CIDRs',
-  LOG_LEVEL: 'pino log level',
+  LOG_LEVEL: 'pino log level; logs are JSON on stdout',
 };
 
 export interface Config {

@@ -50,20 +50,24 @@ export function inputFor(snapshot: Snapshot): MetricInput {
  * touches, and whether it touches anything else (status, version, the exporter's own figures)
  * that has no history.
  */
-export function recordReads<R>(base: Snapshot, fn: (input: MetricInput) => R): { result?: R; sources: Set<string>; other: boolean } {
+export function recordReads<R>(base: Snapshot, fn: (input: MetricInput) => R): { result?: R; sources: Set<string>; other: boolean; statusOf: Set<string> } {
   const read = new Set<string>();
+  const statusOf = new Set<string>();
   let other = false;
-  const data = new Proxy(base.data, {
-    get(t, k) {
-      read.add(String(k));
-      return Reflect.get(t, k);
-    },
-  });
+  const recording = <T extends object>(target: T, into: Set<string>) =>
+    new Proxy(target, {
+      get(t, k) {
+        into.add(String(k));
+        return Reflect.get(t, k);
+      },
+    });
+  const data = recording(base.data, read);
+  const status = recording(base.status, statusOf);
   const snapshot = new Proxy(base, {
     get(t, k) {
       if (k === 'data') return data;
       other = true;
-      return Reflect.get(t, k);
+      return k === 'status' ? status : Reflect.get(t, k);
     },
   });
   const input = new Proxy(inputFor(base), {
@@ -74,9 +78,9 @@ export function recordReads<R>(base: Snapshot, fn: (input: MetricInput) => R): {
     },
   });
   try {
-    return { result: fn(input), sources: read, other };
+    return { result: fn(input), sources: read, other, statusOf };
   } catch {
-    return { sources: read, other: true };
+    return { sources: read, other: true, statusOf };
   }
 }
 
@@ -84,9 +88,9 @@ export function recordReads<R>(base: Snapshot, fn: (input: MetricInput) => R): {
  * What a metric's collect() reads, found by running it on the probe snapshot, so a metric
  * added to the catalog is classified without being listed anywhere.
  */
-export function readsOf(def: MetricDef, base: Snapshot = probeSnapshot()): { sources: Set<string>; other: boolean } {
-  const { sources: read, other } = recordReads(base, (input) => def.collect(input));
-  return { sources: read, other };
+export function readsOf(def: MetricDef, base: Snapshot = probeSnapshot()): { sources: Set<string>; other: boolean; statusOf: Set<string> } {
+  const { sources: read, other, statusOf } = recordReads(base, (input) => def.collect(input));
+  return { sources: read, other, statusOf };
 }
 
 const readsOnly = (def: MetricDef, id: SourceId, base: Snapshot) => {

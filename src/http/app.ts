@@ -1,7 +1,8 @@
 import express, { type Request, type Response, type NextFunction, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import { workspaceName, type Config } from '../config.js';
+import { EXPORTER_VERSION } from '../version.js';
 import type { Snapshot } from '../collector/snapshot.js';
 import type { PrometheusProjection } from '../metrics/prometheus.js';
 import { wantsOpenMetrics } from '../metrics/prometheus.js';
@@ -10,6 +11,7 @@ import { drilldownRoutes } from './drilldown.js';
 import { Authenticator, requireCredentials } from './auth.js';
 import { acceptsGzip, gzipped } from './compression.js';
 import { commonHeaders } from './headers.js';
+import { landingPage } from './landing.js';
 import { OPENAPI_PATH, openApiHandler } from './openapi.js';
 import type { SseHub } from './sse.js';
 
@@ -116,7 +118,11 @@ export function createApp(deps: AppDeps): express.Express {
     const auth = requireCredentials(authenticator, (p) => p === STREAM_PATH.slice('/api'.length) || p === STREAM_PATH);
     routes.use('/api', auth);
     routes.use('/metrics', auth);
+    routes.use((req, res, next) => (req.path === '/' ? auth(req, res, next) : next()));
   }
+
+  const landing = landingPage({ version: EXPORTER_VERSION, workspace: workspaceName(config), streamPath: STREAM_PATH });
+  get(routes, '/', (_req, res) => void res.type('text/html; charset=utf-8').send(landing));
 
   get(routes, '/metrics', async (req, res) => {
     await deps.scrapeSnapshot();

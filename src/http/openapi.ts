@@ -103,6 +103,10 @@ export function openApiDocument(): Json {
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     security: [{}, { bearer: [] }],
     paths: {
+      '/': get('Landing page: name, version, workspace and links to every route', {
+        '200': { description: 'An HTML page for a browser.', content: { 'text/html': { schema: { type: 'string' } } } },
+        '401': API_ERRORS['401'],
+      }),
       '/healthz': get(
         'Readiness',
         {

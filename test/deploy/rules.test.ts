@@ -12,15 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { exportedSeriesNames } from '../../src/metrics/catalog.js';
+import { RUNBOOK_BASE, anchorOf, readRunbooks } from '../../scripts/docs/alerts.js';
 import { parsePromQL, promqlStructure } from '../support/promql.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RULES_DIR = path.join(ROOT, 'deploy/prometheus/rules');
 const TESTS_DIR = path.join(ROOT, 'deploy/prometheus/tests');
 const ALERTMANAGER_FILE = path.join(ROOT, 'deploy/alertmanager/alertmanager.yml');
-const RUNBOOK_BASE = 'https://github.com/wvo-exporter/wvo-exporter/blob/main/';
-/** The page of the repository an alert's runbook_url names (README.md or a page of docs/), and its anchor. */
-const RUNBOOK_URL = /^https:\/\/github\.com\/wvo-exporter\/wvo-exporter\/blob\/main\/(README\.md|docs\/[a-z0-9-]+\.md)#(runbook-[a-z0-9]+)$/;
 const SEVERITIES = new Set(['critical', 'warning']);
 /** Series Prometheus itself provides. */
 const PROMETHEUS_SERIES = new Set(['up', 'ALERTS', 'ALERTS_FOR_STATE']);
@@ -134,18 +132,18 @@ describe('alerting rules', () => {
       expect(rule.annotations?.description?.trim()).toBeTruthy();
       // descriptions carry the observed value or the labels that identify it
       expect(rule.annotations?.description).toMatch(/\{\{.*\$(value|labels)/s);
-      const [, page, anchor] = RUNBOOK_URL.exec(rule.annotations?.runbook_url ?? '') ?? [];
-      expect(page, `${rule.annotations?.runbook_url} is not ${RUNBOOK_BASE}<README.md|docs/page.md>#runbook-…`).toBeDefined();
-      expect(anchor).toBe(`runbook-${name.toLowerCase()}`);
+      expect(rule.annotations?.runbook_url).toBe(`${RUNBOOK_BASE}${anchorOf(name)}`);
       expect(rule.for, 'every alert waits before firing').toMatch(/^\d+[smh]$/);
     },
   );
 
-  it.each(alertNames)('%s has its runbook section on the page its runbook_url names', (name) => {
-    const pages = new Set(alertRules.filter((r) => r.rule.alert === name).map((r) => RUNBOOK_URL.exec(r.rule.annotations?.runbook_url ?? '')?.[1]));
-    expect(pages.size, `${name}: every tier links the same page`).toBe(1);
-    const page = [...pages][0]!;
-    expect(readFileSync(path.join(ROOT, page), 'utf8')).toContain(`### runbook-${name.toLowerCase()}\n**Meaning:**`);
+  it.each(alertNames)('%s has its runbook in deploy/prometheus/runbooks.yml', (name) => {
+    const book = readRunbooks()[name];
+    for (const part of ['meaning', 'checks', 'fix'] as const) expect(book?.[part]?.trim(), `${name}.${part}`).toBeTruthy();
+  });
+
+  it('runbooks.yml holds no runbook for an alert that does not exist', () => {
+    expect(Object.keys(readRunbooks()).filter((n) => !alertNames.includes(n))).toEqual([]);
   });
 
   it('give tiers of one alert distinct severities', () => {

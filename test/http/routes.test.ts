@@ -410,7 +410,7 @@ describe('HTTP conventions', () => {
 
   it('unknown routes are 404 with a JSON {error}', async () => {
     const t = known;
-    for (const route of ['/', '/nope', '/api/metrics/nope', '/api/metrics/tasks/extra', '/metrics/x']) {
+    for (const route of ['/nope', '/index.html', '/api/metrics/nope', '/api/metrics/tasks/extra', '/metrics/x']) {
       const res = await request(`${t.url}${route}`);
       expect(res.status, route).toBe(404);
       expect(res.headers['content-type'], route).toMatch(/^application\/json/);
