@@ -265,7 +265,7 @@ describe('compose profiles', () => {
     expect(backfill.command?.slice(0, 5)).toEqual(['node', 'dist/cli.js', 'backfill', '--workspace', '/workspace']);
     expect(backfill.volumes).toContain('backfill:/backfill');
     expect(blocks.image).toBe(compose.services.prometheus?.image);
-    expect([...(blocks.entrypoint ?? []), ...(blocks.command ?? [])]).toEqual(['promtool', 'tsdb', 'create-blocks-from', 'openmetrics', out, '/prometheus']);
+    expect([...(blocks.entrypoint ?? []), ...(blocks.command ?? [])]).toEqual(['promtool', 'tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=486h', out, '/prometheus']);
     expect(blocks.volumes).toEqual(expect.arrayContaining(['backfill:/backfill:ro', 'prometheus-data:/prometheus']));
     expect(compose.services.prometheus?.volumes).toContain('prometheus-data:/prometheus');
     expect(blocks.depends_on?.backfill?.condition).toBe('service_completed_successfully');
