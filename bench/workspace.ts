@@ -471,6 +471,8 @@ export interface WorkspaceSpec {
   archives?: { files: number; summaries: number };
   /** Epoch ms of the first decision and execution; the archives are the days before (default 2026-11-20, the same run to run). */
   startsAt?: number;
+  /** Distance between two decision lines and between two execution lines (default 6 s and 5 s). */
+  everyMs?: number;
 }
 
 export interface WorkspaceInfo {
@@ -533,7 +535,7 @@ export async function generateWorkspace(root: string, spec: WorkspaceSpec, seed 
   const d = spec.decisions;
   decisionBytes = await writeLines(abs(PATHS.decisions), () => {
     if ('lines' in d ? decisionLines >= d.lines : decisionBytes >= d.bytes) return undefined;
-    const line = decisionLine(r, decisionLines, base + decisionLines++ * 6000);
+    const line = decisionLine(r, decisionLines, base + decisionLines++ * (spec.everyMs ?? 6000));
     decisionBytes += line.length + 1;
     return line;
   });
@@ -542,7 +544,7 @@ export async function generateWorkspace(root: string, spec: WorkspaceSpec, seed 
   let executionSummaries = 0;
   const executionBytes = await writeLines(abs(PATHS.executions), () => {
     if (executionSummaries >= spec.executionSummaries) return undefined;
-    const { text, summary } = executionLine(r, executionLines, base + executionLines++ * 5000);
+    const { text, summary } = executionLine(r, executionLines, base + executionLines++ * (spec.everyMs ?? 5000));
     if (summary) executionSummaries++;
     return text;
   });

@@ -19,6 +19,8 @@ export interface BackfillOptions {
   out: Writable | number;
   job: string;
   instance: string;
+  /** Nothing is written before it; records before it count into the first points. */
+  fromMs: number;
   untilMs: number;
   stepMs: number;
   maxLineBytes: number;
@@ -35,6 +37,10 @@ export interface BackfillSummary {
   uncovered: string[];
   /** Metrics whose rendering failed on a rebuilt snapshot. */
   failed: string[];
+  /** Time of the first sample written (undefined: none). */
+  firstMs: number | undefined;
+  /** The oldest timed record of the workspace, and its source. */
+  oldest: { source: string; ms: number } | undefined;
 }
 
 /**
@@ -45,7 +51,7 @@ export interface BackfillSummary {
  */
 export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
   const selection = selectMetrics(catalog);
-  const grid: Grid = { stepMs: o.stepMs, untilMs: o.untilMs };
+  const grid: Grid = { fromMs: o.fromMs, stepMs: o.stepMs, untilMs: o.untilMs };
   const labels = { job: o.job, instance: o.instance };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wvo-backfill-'));
   const threads: LogThread[] = [];
@@ -92,13 +98,17 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
     } else {
       await writeFamilies(o.out, all, catalog);
     }
+    const logs = results.map((r) => r.summary);
+    const timed = [...logs, ...documents].filter((x) => x.oldestMs !== undefined).map((x) => ({ source: x.source, ms: x.oldestMs! }));
     return {
-      logs: results.map((r) => r.summary),
+      logs,
       documents,
       samples: all.reduce((n, f) => n + f.samples, 0),
       families: all.map((f) => familyName(f.def)),
       uncovered: selection.uncovered.map((d) => d.name),
       failed: [...results.flatMap((r) => r.failed), ...emitters.flatMap((e) => [...e.failed])],
+      firstMs: all.length ? Math.min(...all.map((f) => f.firstMs)) : undefined,
+      oldest: timed.sort((a, b) => a.ms - b.ms)[0],
     };
   } finally {
     await Promise.all(threads.map((t) => t.stop()));

@@ -16,6 +16,8 @@ export interface DocumentSummary {
   /** Entries without a usable timestamp, or stamped at/after --until: left out. */
   untimed: number;
   afterUntil: number;
+  /** Time of the oldest timed entry. */
+  oldestMs?: number;
   /** Why the file gave no history (missing, unreadable, invalid). */
   error?: string;
 }
@@ -72,6 +74,7 @@ export async function replayDocument(options: { root: string; id: HistorySource;
     }
     timeline.finish();
     summary.entries = timeline.events;
+    summary.oldestMs = timeline.oldestMs;
   } else if (id === 'orchestration') {
     // The quorum ratio over the history entries made before each time.
     // Parsed only when a step is rendered, so a burst of entries within one step costs one parse.
@@ -87,6 +90,7 @@ export async function replayDocument(options: { root: string; id: HistorySource;
     for (const e of entries) timeline.event(e.ts, () => seen++);
     timeline.finish();
     summary.entries = timeline.events;
+    summary.oldestMs = timeline.oldestMs;
   } else {
     // Closure counters at T: today's totals minus the listed closures at or after T.
     const now = safe(() => resolution.parse(JSON.stringify(doc))) as ReturnType<typeof resolution.parse>;
@@ -113,6 +117,7 @@ export async function replayDocument(options: { root: string; id: HistorySource;
     }
     timeline.finish();
     summary.entries = timeline.events;
+    summary.oldestMs = timeline.oldestMs;
   }
   return summary;
 }

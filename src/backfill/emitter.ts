@@ -4,8 +4,12 @@ import { bucketLe, promValues } from '../metrics/values.js';
 import { labelText, valueLength, lineEnd, seriesText, type FamilyFile, type FamilySpool } from './openmetrics.js';
 import { recordReads } from './selection.js';
 
-/** The step grid: boundaries at multiples of the step, up to `until`, which is always the last point. */
+/**
+ * The step grid: `from` (the first point anything may have), then boundaries at multiples of
+ * the step, up to `until`, which is always the last point.
+ */
 export interface Grid {
+  fromMs: number;
   stepMs: number;
   untilMs: number;
 }
@@ -21,7 +25,8 @@ export class Steps {
     private readonly grid: Grid,
     start: number,
   ) {
-    this.next = Math.min(start, grid.untilMs);
+    // Nothing before --from: events before it only count into the first point.
+    this.next = Math.min(Math.max(start, grid.fromMs), grid.untilMs);
   }
 
   /** Calls `at` for every point ≤ limit not yet visited. */
@@ -30,7 +35,7 @@ export class Steps {
     while (this.next <= limit && this.next <= until) {
       at(this.next);
       if (this.next === until) this.next = Infinity;
-      else this.next = Math.min(this.next + this.grid.stepMs, until);
+      else this.next = Math.min(gridFloor(this.grid, this.next) + this.grid.stepMs, until);
     }
   }
 }
@@ -47,6 +52,8 @@ export class Timeline {
   private last = -Infinity;
   late = 0;
   events = 0;
+  /** Time of the oldest event. */
+  oldestMs: number | undefined;
 
   constructor(
     private readonly grid: Grid,
@@ -63,6 +70,7 @@ export class Timeline {
       ts = this.last;
     }
     if (!this.steps) {
+      this.oldestMs = ts;
       const floor = gridFloor(this.grid, ts);
       this.steps = new Steps(this.grid, this.start === 'floor' || floor === ts ? floor : floor + this.grid.stepMs);
     }

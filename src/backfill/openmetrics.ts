@@ -62,6 +62,8 @@ export interface SpooledFamily {
   samples: number;
   /** Exact size of its sample lines as text. */
   bytes: number;
+  /** Time of its first sample. */
+  firstMs: number;
   layouts: string[][];
 }
 
@@ -86,6 +88,7 @@ export class FamilyFile {
   samples = 0;
   /** Exact size of the sample lines as text, known before they are written (so is where each family goes). */
   bytes = 0;
+  firstMs = Infinity;
 
   constructor(
     readonly def: MetricDef,
@@ -96,7 +99,7 @@ export class FamilyFile {
 
   /** What another thread needs to write this family out, once it is closed. */
   spooled(): SpooledFamily {
-    return { def: this.def.name, file: this.file, samples: this.samples, bytes: this.bytes, layouts: this.layouts.map((l) => l.series) };
+    return { def: this.def.name, file: this.file, samples: this.samples, bytes: this.bytes, firstMs: this.firstMs, layouts: this.layouts.map((l) => l.series) };
   }
 
   /** A family another thread spooled (and closed). */
@@ -107,6 +110,7 @@ export class FamilyFile {
     for (const series of s.layouts) f.layout(series);
     f.samples = s.samples;
     f.bytes = s.bytes;
+    f.firstMs = s.firstMs;
     return f;
   }
 
@@ -131,6 +135,7 @@ export class FamilyFile {
   /** Appends one step: the values of a layout's series at time `t`, `bytes` long as text. */
   step(t: number, layout: number, values: Float64Array, bytes: number): void {
     const n = values.length;
+    if (this.samples === 0) this.firstMs = t;
     if (this.used + 3 + n > SPOOL_VALUES) this.flush();
     if (3 + n > SPOOL_VALUES) {
       writeFloats(this.fd, Float64Array.of(t, layout, n));

@@ -31,6 +31,8 @@ export interface LogSummary {
   afterUntil: number;
   /** Files that could not be read (refused, unreadable): the rest is replayed. */
   errors: string[];
+  /** Time of the oldest timed line. */
+  oldestMs?: number;
 }
 
 /** The files of a log source that exist, archives first (in name order), each file once. */
@@ -104,5 +106,6 @@ export async function replayLog(options: {
   timeline.finish();
   summary.replayed = timeline.events;
   summary.late = timeline.late;
+  summary.oldestMs = timeline.oldestMs;
   return summary;
 }

@@ -58,6 +58,7 @@ async function runBackfill(ws: Workspace, options: Partial<BackfillOptions> = {}
     out,
     job: 'wvo-exporter',
     instance: 'host:3030',
+    fromMs: 0,
     untilMs: T0 + 10 * MIN,
     stepMs: MIN,
     maxLineBytes: 1024 * 1024,
@@ -270,5 +271,36 @@ describe('metric selection', () => {
     const uncovered = names(s.uncovered);
     // Reads usage as well as orchestration; reads the exporter; reads source status.
     expect(uncovered).toEqual(expect.arrayContaining(['wvo_estimated_cost_per_task_usd', 'wvo_sse_clients', 'wvo_source_up', 'wvo_task_success_ratio']));
+  });
+});
+
+describe('backfill --from', () => {
+  it('writes nothing before --from; a counter\'s first point there counts the lines before it; an old document gauge starts there too', async () => {
+    const from = T0 + 5 * MIN + 30_000;
+    const ws = await createWorkspace({
+      [DECISIONS]: [decision(T0 + 1_000), decision(T0 + 2 * MIN), decision(T0 + 5 * MIN), decision(T0 + 6 * MIN), decision(T0 + 8 * MIN + 1)],
+      // Documents a year older than the logs, as the real writers' lists are.
+      [ORCHESTRATION]: { history: [{ timestamp: new Date(T0 - 365 * 24 * 60 * MIN).toISOString(), quorumSatisfied: true }] },
+      [HEALTH]: { metricsHistory: [{ timestamp: T0 - 300 * 24 * 60 * MIN, pendingCount: 42 }] },
+    });
+    const { points, summary } = await runBackfill(ws, { fromMs: from });
+    expect(points.length).toBeGreaterThan(0);
+    expect(Math.min(...points.map((p) => p.ts))).toBe(from);
+    expect(summary.firstMs).toBe(from);
+    const approved = (ts: number) => at(points, 'wvo_quality_gate_decisions_total', { decision: 'approved' }, ts);
+    // The lines at +1 s, +2 min and +5 min are before --from: counted in, not written as points.
+    expect(approved(from)).toBe(3);
+    expect([6, 7, 8, 9, 10].map((m) => approved(T0 + m * MIN))).toEqual([3, 4, 4, 5, 5]);
+    expect(at(points, 'wvo_consensus_quorum_ratio', {}, from)).toBe(1);
+    expect(at(points, 'wvo_tasks', { state: 'pending' }, from)).toBe(42);
+    expect(summary.oldest).toEqual({ source: 'orchestration', ms: T0 - 365 * 24 * 60 * MIN });
+  });
+
+  it('a --from before every record changes nothing: the history starts at the oldest record', async () => {
+    const ws = await createWorkspace({ [DECISIONS]: [decision(T0 + 2 * MIN + 1), decision(T0 + 3 * MIN)] });
+    const early = await runBackfill(ws, { fromMs: T0 - 30 * 24 * 60 * MIN });
+    const none = await runBackfill(ws, { fromMs: 0 });
+    expect(early.text).toBe(none.text);
+    expect(early.summary.firstMs).toBe(T0 + 2 * MIN);
   });
 });

@@ -26,6 +26,9 @@ describe('wvo-exporter backfill', () => {
     [['--until', '2026-13-45'], '--until'],
     [['--workspace', '/nonexistent/wvo'], '--workspace'],
     [['--instance', ''], '--instance'],
+    [['--from', 'last week'], '--from'],
+    [['--from', '2026-12-02T00:00:00Z', '--until', '2026-12-01T00:00:00Z'], '--from'],
+    [['--blocks', '/tmp/blocks', '--out', '-'], '--out'],
   ])('%j: exits 2 naming the flag', (args, flag) => {
     const r = backfill(args);
     expect(r.code, r.stderr).toBe(2);
@@ -99,5 +102,50 @@ describe('wvo-exporter backfill', () => {
     expect(r.stderr).toContain('ENOSPC');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(statSync('/dev/full').isCharacterDevice()).toBe(true);
+  });
+});
+
+const hasPromtool = spawnSync('sh', ['-c', 'command -v promtool']).status === 0;
+if (!hasPromtool) console.warn('SKIPPED backfill promtool command tests: promtool not installed (apt-get install -y prometheus)');
+
+describe('wvo-exporter backfill: the promtool command', () => {
+  it('--blocks without promtool on the PATH exits 2 naming promtool, before any work', () => {
+    const r = spawnSync(process.execPath, cli(['--blocks', '/tmp/wvo-never-written']), { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('promtool');
+    expect(r.stderr).toContain('--blocks');
+    expect(existsSync('/tmp/wvo-never-written')).toBe(false);
+  });
+
+  it('a --step over 5m warns about the staleness window', async () => {
+    const ws = await copySampleWorkspace();
+    const r = backfill(['--workspace', ws.root, '--out', '/dev/null', '--step', '1h']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: --step 3600s is coarser than Prometheus' 5m staleness window/);
+  });
+
+  it.skipIf(!hasPromtool && !process.env.CI)('prints a promtool command that, run as printed, makes blocks of the range written; --blocks DIR runs the same', async () => {
+    const ws = await copySampleWorkspace();
+    const dir = await tempDir();
+    const out = path.join(dir, 'history.om');
+    const r = backfill(['--workspace', ws.root, '--out', out, '--from', '3d', '--until', '2026-12-01T00:00:00Z']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/backfill: wrote \S+ → 2026-12-01T00:00:00Z/);
+    const command = /^  (promtool tsdb create-blocks-from openmetrics .*)$/m.exec(r.stderr)?.[1];
+    expect(command).toBe(`promtool tsdb create-blocks-from openmetrics --max-block-duration=162h ${out} ./blocks`);
+    const run = spawnSync('sh', ['-c', command!], { cwd: dir, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const blocks = readdirSync(path.join(dir, 'blocks'));
+    // Three days in 162-hour blocks: one or two, never one per two hours.
+    expect(blocks.length).toBeGreaterThanOrEqual(1);
+    expect(blocks.length).toBeLessThanOrEqual(2);
+    const meta = blocks.map((b) => JSON.parse(readFileSync(path.join(dir, 'blocks', b, 'meta.json'), 'utf8')) as { minTime: number; maxTime: number });
+    expect(Math.min(...meta.map((m) => m.minTime))).toBeGreaterThanOrEqual(Date.parse('2026-11-28T00:00:00Z'));
+
+    const direct = path.join(dir, 'direct');
+    const b = backfill(['--workspace', ws.root, '--blocks', direct, '--from', '3d', '--until', '2026-12-01T00:00:00Z']);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stderr).toMatch(/running promtool tsdb create-blocks-from openmetrics --max-block-duration=162h \S+ /);
+    expect(readdirSync(direct).length).toBe(blocks.length);
   });
 });

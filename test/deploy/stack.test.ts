@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DEFAULT_RANGE_MS, promtoolArgs } from '../../src/backfill/range.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (rel: string): string => readFileSync(path.join(ROOT, rel), 'utf8');
@@ -264,7 +265,7 @@ describe('compose profiles', () => {
     expect(backfill.command?.slice(0, 5)).toEqual(['node', 'dist/cli.js', 'backfill', '--workspace', '/workspace']);
     expect(backfill.volumes).toContain('backfill:/backfill');
     expect(blocks.image).toBe(compose.services.prometheus?.image);
-    expect([...(blocks.entrypoint ?? []), ...(blocks.command ?? [])]).toEqual(['promtool', 'tsdb', 'create-blocks-from', 'openmetrics', out, '/prometheus']);
+    expect([...(blocks.entrypoint ?? []), ...(blocks.command ?? [])]).toEqual(['promtool', 'tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=486h', out, '/prometheus']);
     expect(blocks.volumes).toEqual(expect.arrayContaining(['backfill:/backfill:ro', 'prometheus-data:/prometheus']));
     expect(compose.services.prometheus?.volumes).toContain('prometheus-data:/prometheus');
     expect(blocks.depends_on?.backfill?.condition).toBe('service_completed_successfully');
@@ -319,5 +320,20 @@ describe('Dockerfile', () => {
         expect(ignore).toMatch(new RegExp(`^!${src.replace(/\./g, '\\.')}/?$`, 'm'));
       }
     }
+  });
+});
+
+describe('compose profiles (issue 23)', () => {
+  type Service = { command?: string[]; healthcheck?: { disable?: boolean } };
+  const services = () => load<{ services: Record<string, Service> }>('docker-compose.yml').services;
+
+  it('backfill-blocks runs the promtool command backfill prints for the range the backfill service writes', () => {
+    const s = services();
+    expect(s.backfill!.command).toEqual(expect.arrayContaining(['--from', '15d', '--out', '/backfill/wvo.om']));
+    expect(s['backfill-blocks']!.command).toEqual(promtoolArgs('/backfill/wvo.om', '/prometheus', DEFAULT_RANGE_MS));
+  });
+
+  it('the simulator, which serves no HTTP, does not inherit the image\'s health check', () => {
+    expect(services().simulator!.healthcheck).toEqual({ disable: true });
   });
 });

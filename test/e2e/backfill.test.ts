@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,14 +9,29 @@ import { startPrometheus } from '../support/prometheus.js';
 import { parsePromQL, substituteGrafanaVariables } from '../support/promql.js';
 
 /**
- * History end to end: a workspace whose logs span three days → `wvo-exporter backfill` →
- * `promtool tsdb create-blocks-from openmetrics` → Debian's Prometheus on those blocks, which
- * then scrapes the live exporter on the same files.
+ * History end to end: a workspace whose logs span three days and whose documents date from a
+ * year earlier (as the real writers' are) → `wvo-exporter backfill` → the promtool command it
+ * prints → Debian's Prometheus on those blocks, which then scrapes the live exporter on the same
+ * files. Files to Prometheus answering the past: ≤ 15 s (issue 23), timed and printed.
  */
 const REPO = path.resolve(import.meta.dirname, '../..');
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAYS = 3;
+const YEAR = 365 * 24 * HOUR;
+/** Files → Prometheus answering the past (backfill + promtool + Prometheus start), and files → blocks. */
+const BUDGET_MS = 15_000;
+const timings: Record<string, number> = {};
+const timed = async <T>(name: string, f: () => T | Promise<T>): Promise<T> => {
+  const t = performance.now();
+  try {
+    return await f();
+  } finally {
+    timings[name] = performance.now() - t;
+  }
+};
+/** The command backfill printed on stderr. */
+const printedCommand = (stderr: string) => /^  (promtool tsdb create-blocks-from openmetrics .*)$/m.exec(stderr)?.[1];
 const available = run('sh', ['-c', 'command -v prometheus && command -v promtool']).status === 0;
 if (!available) console.warn('SKIPPED backfill e2e: prometheus/promtool not installed (apt-get install -y prometheus)');
 
@@ -90,19 +105,25 @@ beforeAll(async () => {
     metricsHistory: snapshots.map((s) => ({ ...s, readyCount: 10, inProgressCount: 5, doneCount: 700, blockedCount: 3, queueDepth: 12, wipUtilization: 0.5, throughputLastHour: 4, throughputLast5Min: 1, staleTaskCount: 1, maxStaleAgeMs: 60_000, busyAgents: 4, idleAgents: 4, totalAgents: 8 })),
   };
   writeFileSync(path.join(ws, 'state/analytics/autopilot_health_report.json'), JSON.stringify(health));
-  const history = Array.from({ length: DAYS * 48 }, (_, k) => ({ id: `d-${k}`, taskId: `T-${k}`, type: 'task_assignment', timestamp: new Date(start + k * 30 * MIN).toISOString(), quorumSatisfied: r() < 0.8 }));
+  // Orchestration history and resolution closures from a year earlier.
+  const history = Array.from({ length: DAYS * 48 }, (_, k) => ({ id: `d-${k}`, taskId: `T-${k}`, type: 'task_assignment', timestamp: new Date(start - YEAR + k * 30 * MIN).toISOString(), quorumSatisfied: r() < 0.8 }));
   writeFileSync(path.join(ws, 'state/analytics/orchestration_metrics.json'), JSON.stringify({ updatedAt: new Date(until).toISOString(), totalDecisions: history.length, byType: { task_assignment: history.length }, history }));
-  writeFileSync(path.join(ws, 'state/analytics/resolution_metrics.json'), JSON.stringify(jsonDoc('resolution', r, 0, until - 5 * MIN)));
+  writeFileSync(path.join(ws, 'state/analytics/resolution_metrics.json'), JSON.stringify(jsonDoc('resolution', r, 0, until - YEAR)));
 
   // Backfill with the labels the live scrape below will carry, then build blocks.
   const exporterPort = await freePort();
   const out = path.join(tmp, 'history.om');
-  const bf = run(process.execPath, ['dist/cli.js', 'backfill', '--workspace', ws, '--out', out, '--until', new Date(until).toISOString(), '--instance', `127.0.0.1:${exporterPort}`], { cwd: REPO });
+  const bf = await timed('backfill', () => run(process.execPath, ['dist/cli.js', 'backfill', '--workspace', ws, '--out', out, '--until', new Date(until).toISOString(), '--instance', `127.0.0.1:${exporterPort}`], { cwd: REPO }));
   backfillStderr = bf.output;
   expect(bf.status, bf.output).toBe(0);
   coveredNames = new Set(readFileSync(out, 'utf8').match(/^wvo_[a-z0-9_]+/gm) ?? []);
-  const blocks = run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', out, path.join(tmp, 'data')]);
+  // The command exactly as printed (blocks into ./blocks), then the blocks into Prometheus' storage.
+  const command = printedCommand(bf.output);
+  expect(command, bf.output).toMatch(/--max-block-duration=486h /);
+  const blocks = await timed('promtool', () => run('sh', ['-c', command!], { cwd: tmp }));
   expect(blocks.status, blocks.output).toBe(0);
+  renameSync(path.join(tmp, 'blocks'), path.join(tmp, 'data'));
+  timings.outMB = statSync(out).size / 1e6;
 
   const exporter = startChild(process.execPath, ['dist/cli.js'], { ...process.env, WVO_WORKSPACE_ROOT: ws, WVO_OBSERVABILITY_PORT: String(exporterPort), LOG_LEVEL: 'warn' }, REPO);
   children.push(exporter.child);
@@ -110,9 +131,15 @@ beforeAll(async () => {
   await waitFor(async () => (await fetch(`http://127.0.0.1:${exporterPort}/healthz`)).ok, 15_000, 'exporter /healthz');
 
   // Prometheus on the blocks (in tmp/data, where startPrometheus keeps its storage).
-  const p = await startPrometheus(tmp, {
-    global: { scrape_interval: '1s', scrape_timeout: '1s' },
-    scrape_configs: [{ job_name: 'wvo-exporter', static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }] }],
+  const p = await timed('prometheus', async () => {
+    const started = await startPrometheus(tmp, {
+      global: { scrape_interval: '1s', scrape_timeout: '1s' },
+      scrape_configs: [{ job_name: 'wvo-exporter', static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }] }],
+    });
+    promUrl = started.url;
+    // Answering the past: a decision count from two days back.
+    await waitFor(async () => Number.isFinite(await scalarAt('sum(wvo_quality_gate_decisions_total)', until - 48 * HOUR)), 15_000, 'the past answered');
+    return started;
   });
   promUrl = p.url;
   children.push(p.child);
@@ -127,6 +154,17 @@ afterAll(async () => {
 
 describe.skipIf(!available && !process.env.CI)('backfill → promtool → Prometheus', () => {
   const pastTimes = () => [60, 36, 12].map((h) => Math.floor((until - h * HOUR) / MIN) * MIN);
+
+  it(`files → Prometheus answering the past in ≤ ${BUDGET_MS / 1000} s (backfill + promtool + Prometheus start), documents a year old`, () => {
+    const total = timings.backfill! + timings.promtool! + timings.prometheus!;
+    console.log(
+      `backfill e2e: ${(timings.backfill! / 1000).toFixed(2)} s backfill (${timings.outMB!.toFixed(1)} MB) + ${(timings.promtool! / 1000).toFixed(2)} s promtool + ` +
+        `${(timings.prometheus! / 1000).toFixed(2)} s Prometheus start = ${(total / 1000).toFixed(2)} s`,
+    );
+    expect(total).toBeLessThanOrEqual(BUDGET_MS);
+    // The default range: 15 days, not the year the documents go back.
+    expect(backfillStderr).toMatch(/wrote \S+ → \S+ \(15\.0 d\): from the default --from/);
+  });
 
   it('the summary names what was replayed and leaves nothing untimed in this workspace', () => {
     expect(backfillStderr).toMatch(/quality_decisions: \d+ lines replayed from 1 file/);
