@@ -59,6 +59,9 @@ beforeAll(async () => {
   expect(run('npm', ['run', 'build'], { cwd: REPO }).status).toBe(0);
   tmp = mkdtempSync(path.join(os.tmpdir(), 'wvo-fleet-'));
   writeFileSync(path.join(tmp, 'token'), TOKEN);
+  // Budgets both autopilots outspend within seconds, so every panel of the budgets dashboard and
+  // the fleet table's budget columns have data (and a budget alert to show) for each instance.
+  writeFileSync(path.join(tmp, 'budgets.yaml'), 'budgets:\n  - {period: day, usd: 5}\n  - {period: week, usd: 5}\n  - {period: month, usd: 5}\nobjectives:\n  - {name: execution_success, target: 0.95}\n');
   const seed = Number(process.env.E2E_SEED) || Math.floor(Math.random() * 1e9);
   console.log(`fleet e2e seeds ${seed}, ${seed + 1} (rerun with E2E_SEED=${seed})`);
 
@@ -74,6 +77,7 @@ beforeAll(async () => {
       WVO_WORKSPACE_ROOT: root,
       WVO_OBSERVABILITY_PORT: String(port),
       WVO_OBSERVABILITY_TOKEN: TOKEN,
+      WVO_BUDGETS_FILE: path.join(tmp, 'budgets.yaml'),
       LOG_LEVEL: 'warn',
     }, REPO);
     children.push(exporter.child);
@@ -129,6 +133,10 @@ beforeAll(async () => {
     return Number(r.data.result[0]?.value[1] ?? 0) >= 8;
   }, 60_000, 'eight scrapes of both exporters');
   await waitFor(async () => {
+    const r = await site.query('count(count by (instance) (ALERTS{alertname=~"WvoSpendBudget.*|WvoObjectiveBurnRate"}))');
+    return Number(r.data.result[0]?.value[1] ?? 0) === autopilots.length;
+  }, 90_000, 'a budget alert pending for both autopilots');
+  await waitFor(async () => {
     const r = await global.query('count(count by (instance) (wvo_tasks))');
     return Number(r.data.result[0]?.value[1] ?? 0) === autopilots.length;
   }, 30_000, 'the global Prometheus federating both instances');
@@ -183,8 +191,8 @@ describe('fleet overview', () => {
   const fleet = queries.filter((q) => q.uid === 'wvo-fleet');
   const table = fleet.filter((q) => q.panel.startsWith('Autopilots ('));
 
-  it('has the table and its nine columns', () => {
-    expect(table.length).toBe(9);
+  it('has the table and its twelve columns (three of them budgets)', () => {
+    expect(table.length).toBe(12);
   });
 
   it.each(table.map((q) => [q.expr] as const))('returns one row per autopilot (All selected): %s', async (expr) => {
