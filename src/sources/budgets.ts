@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { onFilesChanged } from '../http/file-poll.js';
-import { readConfigFile } from './parse.js';
+import { loadConfigFile } from './parse.js';
 
 export const BUDGET_PERIODS = ['day', 'week', 'month'] as const;
 export const OBJECTIVES = ['execution_success', 'loops_closed_within_3', 'gate_approval'] as const;
@@ -49,18 +49,11 @@ export function budgetScope(b: Pick<Budget, 'model' | 'provider'>): string {
 
 /** Reads and validates a budgets file (YAML, or JSON when it ends in .json); throws naming every bad entry (up to 5). */
 export function loadBudgets(file: string): Budgets {
-  let doc: unknown;
   try {
-    doc = readConfigFile(file);
+    return loadConfigFile(file, schema, 5);
   } catch (err) {
     throw new BudgetsError((err as Error).message);
   }
-  const r = schema.safeParse(doc);
-  if (!r.success) {
-    const issues = r.error.issues.slice(0, 5).map((i) => `entry ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-    throw new BudgetsError(issues.join('; '));
-  }
-  return r.data;
 }
 
 /**

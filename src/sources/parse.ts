@@ -42,6 +42,18 @@ export function readConfigFile(file: string): unknown {
   }
 }
 
+/**
+ * Reads a configuration file (readConfigFile) and validates it: throws one line naming up to
+ * `maxIssues` bad entries by their path, for the caller to name the file and the variable.
+ */
+export function loadConfigFile<T>(file: string, schema: z.ZodType<T>, maxIssues = 1): T {
+  const r = schema.safeParse(readConfigFile(file));
+  if (!r.success) {
+    throw new Error(r.error.issues.slice(0, maxIssues).map((i) => `entry ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; '));
+  }
+  return r.data;
+}
+
 /** Validates a parsed document against its schema, throwing one readable line on failure. */
 export function validate<T>(schema: z.ZodType<T>, data: unknown): T {
   const r = schema.safeParse(data);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readConfigFile } from './parse.js';
+import { loadConfigFile } from './parse.js';
 
 // Strict objects: a misspelt key (per_1k_token) is an error, not a silently unused price.
 const price = z.number().finite().nonnegative();
@@ -24,18 +24,11 @@ export class PricingError extends Error {}
 
 /** Reads and validates a pricing file (YAML, or JSON when it ends in .json); throws naming the bad entry. */
 export function loadPricing(file: string): Pricing {
-  let doc: unknown;
   try {
-    doc = readConfigFile(file);
+    return loadConfigFile(file, schema);
   } catch (err) {
     throw new PricingError((err as Error).message);
   }
-  const r = schema.safeParse(doc);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new PricingError(`entry ${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
-  }
-  return r.data;
 }
 
 /**
