@@ -10,7 +10,8 @@ export const RUNBOOKS_FILE = path.join(REPO_ROOT, 'deploy/prometheus/runbooks.ym
 /** Where runbook_url points: this page on the default branch, at the alert's anchor. */
 export const RUNBOOK_BASE = 'https://github.com/wvo-exporter/wvo-exporter/blob/main/docs/alerts.md#';
 
-interface Rule {
+/** A rule of a Prometheus rule file, as the docs and the rule tests read it. */
+export interface Rule {
   alert?: string;
   record?: string;
   expr: string;
@@ -18,17 +19,20 @@ interface Rule {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
+export interface RuleFile {
+  groups: { name: string; interval?: string; rules: Rule[] }[];
+}
 export interface Runbook {
   meaning: string;
   checks: string;
   fix: string;
 }
 
-export function ruleFiles(): { file: string; groups: { name: string; rules: Rule[] }[] }[] {
+export function ruleFiles(): ({ file: string } & RuleFile)[] {
   return readdirSync(RULES_DIR)
     .filter((f) => f.endsWith('.yml'))
     .sort()
-    .map((f) => ({ file: `deploy/prometheus/rules/${f}`, groups: (parse(readFileSync(path.join(RULES_DIR, f), 'utf8')) as { groups: { name: string; rules: Rule[] }[] }).groups }));
+    .map((f) => ({ file: `deploy/prometheus/rules/${f}`, groups: (parse(readFileSync(path.join(RULES_DIR, f), 'utf8')) as RuleFile).groups }));
 }
 
 export const readRunbooks = (): Record<string, Runbook> => parse(readFileSync(RUNBOOKS_FILE, 'utf8')) as Record<string, Runbook>;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { exportedSeriesNames } from '../../src/metrics/catalog.js';
-import { RUNBOOK_BASE, anchorOf, readRunbooks } from '../../scripts/docs/alerts.js';
+import { RUNBOOK_BASE, anchorOf, readRunbooks, type RuleFile } from '../../scripts/docs/alerts.js';
 import { parsePromQL, promqlStructure } from '../support/promql.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -23,17 +23,6 @@ const SEVERITIES = new Set(['critical', 'warning']);
 /** Series Prometheus itself provides. */
 const PROMETHEUS_SERIES = new Set(['up', 'ALERTS', 'ALERTS_FOR_STATE']);
 
-interface Rule {
-  record?: string;
-  alert?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-interface RuleFile {
-  groups: { name: string; interval?: string; rules: Rule[] }[];
-}
 interface AlertRuleTest {
   eval_time: string;
   alertname: string;
