@@ -1,13 +1,13 @@
 /** docs/metrics.md from the metric catalog: every metric, where it comes from, and whether backfill rebuilds it. */
-import { selectMetrics, readsOf } from '../../src/backfill/selection.js';
+import { probeSnapshot, readsOf, selectMetrics } from '../../src/backfill/selection.js';
 import { catalog, type MetricDef } from '../../src/metrics/catalog.js';
 import { sources } from '../../src/sources/registry.js';
 import { code, generatedBanner, table } from './markdown.js';
 
 const pathOf = new Map<string, string>(sources.map((s) => [s.id, s.path]));
 
-function fromColumn(def: MetricDef): string {
-  const reads = readsOf(def);
+function fromColumn(def: MetricDef, base: ReturnType<typeof probeSnapshot>): string {
+  const reads = readsOf(def, base);
   // A status read (is the file there, does it parse) names the file too; other reads are the exporter's own figures.
   const ids = new Set([...reads.sources, ...reads.statusOf].filter((id) => pathOf.has(id)));
   const files = [...ids].map((id) => code(pathOf.get(id)!));
@@ -22,7 +22,8 @@ function backfillColumn(def: MetricDef, selection: ReturnType<typeof selectMetri
 
 export function renderMetrics(defs: readonly MetricDef[] = catalog): string {
   const selection = selectMetrics(defs);
-  const rows = defs.map((d) => [code(d.name), d.type, code(d.unit), d.labels.map(code).join(', '), d.help, fromColumn(d), backfillColumn(d, selection)]);
+  const base = probeSnapshot();
+  const rows = defs.map((d) => [code(d.name), d.type, code(d.unit), d.labels.map(code).join(', '), d.help, fromColumn(d, base), backfillColumn(d, selection)]);
   return `${generatedBanner('src/metrics/catalog.ts')}
 # Metrics
 
