@@ -71,7 +71,7 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
     let results: LogResult[];
     try {
       for (const [id, metrics] of selection.documents) {
-        const emitter = new Emitter(metrics, labels, spool, new Set([id]));
+        const emitter = new Emitter(metrics, labels, spool, new Set([id]), grid);
         emitters.push(emitter);
         documents.push(await replayDocument({ root: o.workspaceRoot, id: id as HistorySource, grid, emitter, base }));
       }

@@ -146,7 +146,22 @@ interface Rendering {
   size: number;
   /** Of each value's text. */
   lengths: Uint8Array;
+  /** Per series: the value last written and when (NaN: never, in this layout). */
+  written: Float64Array;
+  writtenAt: Float64Array;
 }
+
+/**
+ * A series whose value does not change is written only at the first point of every HOLD_MS of
+ * epoch time (the same points for every series) rather than every step: inside Prometheus'
+ * 5-minute lookback, so an instant query anywhere sees it, and a range starting on such a point
+ * finds every series there, while history that mostly stands still (histogram buckets, counters
+ * between events) costs a quarter of the samples. A change is written at its step, with the
+ * value before it at the step before, so rate() places it where the full grid would.
+ */
+export const HOLD_MS = 4 * 60_000;
+
+const equal = (a: number, b: number) => a === b || (a !== a && b !== b);
 
 /**
  * Renders a set of catalog metrics at past times. A rendering is reused until the data
@@ -159,12 +174,18 @@ export class Emitter {
   /** Metrics whose collect() failed or read a source without history (skipped, reported). */
   readonly failed = new Set<string>();
 
+  /** The point emitted last (for the value before a change). */
+  private lastT: number | undefined;
+  /** Indices and values of a sparse step, reused. */
+  private picked = new Float64Array(1024);
+
   constructor(
     private readonly defs: readonly MetricDef[],
     labels: { job: string; instance: string },
     private readonly spool: FamilySpool,
     /** The sources the rebuilt snapshot holds history for. */
     private readonly allowed: ReadonlySet<string>,
+    private readonly grid: Grid,
   ) {
     this.fixed = labelText(labels);
   }
@@ -177,8 +198,46 @@ export class Emitter {
   emit(t: number, snapshot: () => Snapshot): void {
     if (!this.fresh) this.render(snapshot());
     this.fresh = true;
-    const end = lineEnd(t).length;
-    for (const r of this.renderings.values()) r.file.step(t, r.layout, r.samples.values, r.size + end * r.samples.values.length);
+    const { untilMs, stepMs } = this.grid;
+    // Skipping this point is fine while the next one still falls within HOLD_MS of the last write.
+    const next = t >= untilMs ? Infinity : Math.min(gridFloor(this.grid, t) + stepMs, untilMs);
+    const before = this.lastT;
+    this.lastT = t;
+    const held = before === undefined || Math.floor(t / HOLD_MS) !== Math.floor(before / HOLD_MS);
+    for (const r of this.renderings.values()) this.write(r, t, next, before, held);
+  }
+
+  /** Writes the series of a rendering that changed, or are due (`held`, or the next point would be too late). */
+  private write(r: Rendering, t: number, next: number, before: number | undefined, held: boolean): void {
+    const { values } = r.samples;
+    const n = values.length;
+    if (this.picked.length < 2 * n) this.picked = new Float64Array(2 * n);
+    const picked = this.picked;
+    let count = 0;
+    let prior: number[] | undefined;
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      const at = r.writtenAt[i]!;
+      const changed = !(at === at) || !equal(v, r.written[i]!);
+      if (!changed && !held && next - at <= HOLD_MS) continue;
+      if (changed && at === at && before !== undefined && at < before) (prior ??= []).push(i, r.written[i]!);
+      picked[2 * count] = i;
+      picked[2 * count + 1] = v;
+      r.written[i] = v;
+      r.writtenAt[i] = t;
+      count++;
+    }
+    if (prior) this.sparse(r, before!, Float64Array.from(prior));
+    if (count === n) r.file.step(t, r.layout, values, r.size + lineEnd(t).length * n);
+    else if (count > 0) this.sparse(r, t, picked.subarray(0, 2 * count));
+  }
+
+  /** Writes some series of a layout at `t`, as (index, value) pairs. */
+  private sparse(r: Rendering, t: number, pairs: Float64Array): void {
+    const sizes = r.file.seriesSizes(r.layout);
+    let bytes = (pairs.length / 2) * lineEnd(t).length;
+    for (let k = 0; k < pairs.length; k += 2) bytes += sizes[pairs[k]!]! + valueLength(pairs[k + 1]!);
+    r.file.sparseStep(t, r.layout, pairs, bytes);
   }
 
   private render(snap: Snapshot): void {
@@ -205,7 +264,9 @@ export class Emitter {
         if (before?.[i] !== values[i]) lengths[i] = valueLength(values[i]!);
         size += lengths[i]!;
       }
-      this.renderings.set(def.name, { file, samples, layout, size, lengths });
+      const written = same ? previous.written : new Float64Array(values.length).fill(NaN);
+      const writtenAt = same ? previous.writtenAt : new Float64Array(values.length).fill(NaN);
+      this.renderings.set(def.name, { file, samples, layout, size, lengths, written, writtenAt });
     }
   }
 }

@@ -20,7 +20,7 @@ const source = (sources as readonly Source[]).find((s): s is LogSource => s.id =
 if (!source) throw new Error(`backfill: no log source ${job.source}`);
 const spool = new FamilySpool(job.dir, `${job.source}-`);
 const metrics = catalog.filter((d) => job.metrics.includes(d.name));
-const emitter = new Emitter(metrics, job.labels, spool, new Set([job.source]));
+const emitter = new Emitter(metrics, job.labels, spool, new Set([job.source]), job.grid);
 let unreported = 0;
 const summary = await replayLog({
   root: job.root,

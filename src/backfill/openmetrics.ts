@@ -70,8 +70,9 @@ export interface SpooledFamily {
 /** A family's series at some point of its history, and their texts encoded once for writing. */
 interface Layout {
   series: string[];
-  /** UTF-8 bytes of all its series texts. */
+  /** UTF-8 bytes of all its series texts, and of each. */
   size: number;
+  sizes: Uint32Array;
   bytes: Uint8Array[] | undefined;
 }
 
@@ -120,8 +121,8 @@ export class FamilyFile {
     let id = this.layoutIds.get(key);
     if (id === undefined) {
       id = this.layouts.length;
-      const size = series.reduce((n, x) => n + Buffer.byteLength(x), 0);
-      this.layouts.push({ series, size, bytes: undefined });
+      const sizes = Uint32Array.from(series, (x) => Buffer.byteLength(x));
+      this.layouts.push({ series, size: sizes.reduce((n, x) => n + x, 0), sizes, bytes: undefined });
       this.layoutIds.set(key, id);
     }
     return id;
@@ -132,24 +133,44 @@ export class FamilyFile {
     return this.layouts[layout]!.size;
   }
 
+  /** UTF-8 bytes of each of a layout's series texts. */
+  seriesSizes(layout: number): Uint32Array {
+    return this.layouts[layout]!.sizes;
+  }
+
+  /**
+   * Appends some of a layout's series at time `t`, as (index, value) pairs, `bytes` long as
+   * text. Spooled as a step whose count is negative: minus the number of pairs.
+   */
+  sparseStep(t: number, layout: number, pairs: Float64Array, bytes: number): void {
+    const m = pairs.length / 2;
+    this.record(t, layout, -m, pairs);
+    this.samples += m;
+    this.bytes += bytes;
+  }
+
   /** Appends one step: the values of a layout's series at time `t`, `bytes` long as text. */
   step(t: number, layout: number, values: Float64Array, bytes: number): void {
-    const n = values.length;
+    this.record(t, layout, values.length, values);
+    this.samples += values.length;
+    this.bytes += bytes;
+  }
+
+  private record(t: number, layout: number, count: number, data: Float64Array): void {
     if (this.samples === 0) this.firstMs = t;
+    const n = data.length;
     if (this.used + 3 + n > SPOOL_VALUES) this.flush();
     if (3 + n > SPOOL_VALUES) {
-      writeFloats(this.fd, Float64Array.of(t, layout, n));
-      writeFloats(this.fd, values);
+      writeFloats(this.fd, Float64Array.of(t, layout, count));
+      writeFloats(this.fd, data);
     } else {
       const b = this.buf;
       b[this.used] = t;
       b[this.used + 1] = layout;
-      b[this.used + 2] = n;
-      b.set(values, this.used + 3);
+      b[this.used + 2] = count;
+      b.set(data, this.used + 3);
       this.used += 3 + n;
     }
-    this.samples += n;
-    this.bytes += bytes;
   }
 
   flush(): void {
@@ -174,7 +195,8 @@ export class FamilyFile {
         const l = this.layouts[reader.next()]!;
         const series = (l.bytes ??= l.series.map((x) => Buffer.from(x)));
         const n = reader.next();
-        for (let i = 0; i < n; i++) sink.line(series[i]!, reader.next(), ts);
+        if (n >= 0) for (let i = 0; i < n; i++) sink.line(series[i]!, reader.next(), ts);
+        else for (let k = 0; k < -n; k++) sink.line(series[reader.next()]!, reader.next(), ts);
         if (sink.full) await sink.flush();
       }
     } finally {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backfill, type BackfillOptions } from '../../src/backfill/backfill.js';
+import { HOLD_MS } from '../../src/backfill/emitter.js';
 import { REORDER_MAX_LINES } from '../../src/backfill/replay.js';
 import { selectMetrics } from '../../src/backfill/selection.js';
 import { cleanup, createWorkspace, sampleValue, scrape, startTestExporter, type Workspace } from '../support/server.js';
@@ -231,6 +232,48 @@ describe('backfill writer: what promtool needs', () => {
     const { points } = await runBackfill(ws, { untilMs: T0 + 100_000 });
     const ts = points.filter((p) => p.name === 'wvo_quality_gate_decisions_total' && p.labels.decision === 'approved').map((p) => [p.ts - T0, p.value]);
     expect(ts).toEqual([[0, 0], [60_000, 1], [100_000, 2]]);
+  });
+});
+
+describe('backfill writer: series that stand still', () => {
+  /** What an instant query at T sees: the newest sample at or before T, within Prometheus' 5-minute lookback. */
+  const instant = (series: Point[], t: number) => series.filter((p) => p.ts <= t && p.ts > t - 5 * MIN).at(-1)?.value;
+
+  it(`a series is written when it changes (the value before at the step before) and otherwise every ${HOLD_MS / MIN} min: every step still reads as the full grid`, async () => {
+    const stamps = [3, 4, 31, 32, 33, 70, 118].map((m) => T0 + m * MIN + 7_000);
+    const ws = await createWorkspace({
+      [DECISIONS]: stamps.map((t) => decision(t)),
+      [HEALTH]: { metricsHistory: [{ timestamp: T0, pendingCount: 4 }, { timestamp: T0 + 50 * MIN, pendingCount: 9 }] },
+    });
+    const until = T0 + 120 * MIN;
+    const { points } = await runBackfill(ws, { untilMs: until });
+    const steps = Array.from({ length: 121 }, (_, k) => T0 + k * MIN);
+    const counter = points.filter((p) => p.name === 'wvo_quality_gate_decisions_total' && p.labels.decision === 'approved');
+    const gauge = points.filter((p) => p.name === 'wvo_tasks' && p.labels.state === 'pending');
+    // Known answers at every step: lines stamped before T; the newest health snapshot at or before T.
+    // (The counter starts at the step of its first line.)
+    expect(steps.map((t) => instant(counter, t))).toEqual(steps.map((t) => (t < T0 + 3 * MIN ? undefined : stamps.filter((s) => s < t).length)));
+    expect(steps.map((t) => instant(gauge, t))).toEqual(steps.map((t) => (t >= T0 + 50 * MIN ? 9 : 4)));
+    for (const series of [counter, gauge]) {
+      const ts = series.map((p) => p.ts);
+      // Never more than HOLD_MS apart, a point at every multiple of it, the last point written; far fewer than the 121 steps.
+      expect(Math.max(...ts.slice(1).map((t, i) => t - ts[i]!))).toBeLessThanOrEqual(HOLD_MS);
+      expect(steps.filter((t) => t >= ts[0]! && t % HOLD_MS === 0).every((t) => ts.includes(t))).toBe(true);
+      expect(ts.at(-1)).toBe(until);
+      expect(ts.length).toBeLessThan(121 / 2);
+      // Each change sits where the full grid puts it: the old value one step before the new one.
+      for (let i = 1; i < series.length; i++) {
+        if (series[i]!.value === series[i - 1]!.value) continue;
+        expect(series[i - 1]!.ts, `change at ${(series[i]!.ts - T0) / MIN} min`).toBe(series[i]!.ts - MIN);
+      }
+    }
+  });
+
+  it('at a step coarser than the hold every point is written', async () => {
+    const ws = await createWorkspace({ [DECISIONS]: [decision(T0 + 1_000)] });
+    const { points } = await runBackfill(ws, { untilMs: T0 + 60 * MIN, stepMs: 5 * MIN });
+    const ts = points.filter((p) => p.name === 'wvo_quality_gate_decisions_total' && p.labels.decision === 'approved').map((p) => (p.ts - T0) / MIN);
+    expect(ts).toEqual(Array.from({ length: 13 }, (_, k) => k * 5));
   });
 });
 

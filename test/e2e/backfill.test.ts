@@ -2,6 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOLD_MS } from '../../src/backfill/emitter.js';
 import { decisionLine, executionLine, generateWorkspace, jsonDoc, rng } from '../../bench/workspace.js';
 import { dashboardQueries } from '../support/dashboards.js';
 import { freePort, run, startChild, stopChild, waitFor } from '../support/process.js';
@@ -166,6 +167,21 @@ describe.skipIf(!available && !process.env.CI)('backfill → promtool → Promet
     expect(backfillStderr).toMatch(/wrote \S+ → \S+ \(15\.0 d\): from the default --from/);
   });
 
+  it(`the bundled sample (the writers' shapes, 15 days): ≤ 200 MB and ≤ ${BUDGET_MS / 1000} s to blocks`, async () => {
+    const dir = mkdtempSync(path.join(tmp, 'sample-'));
+    const out = path.join(dir, 'sample.om');
+    const started = performance.now();
+    const bf = run(process.execPath, ['dist/cli.js', 'backfill', '--workspace', REPO, '--out', out], { cwd: REPO });
+    expect(bf.status, bf.output).toBe(0);
+    const mb = statSync(out).size / 1e6;
+    const blocks = run('sh', ['-c', printedCommand(bf.output)!], { cwd: dir });
+    expect(blocks.status, blocks.output).toBe(0);
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`backfill e2e, bundled sample: ${mb.toFixed(1)} MB, ${/(\d+) samples/.exec(bf.output)?.[1]} samples, ${seconds.toFixed(2)} s files → blocks`);
+    expect(mb).toBeLessThanOrEqual(200);
+    expect(seconds * 1000).toBeLessThanOrEqual(BUDGET_MS);
+  }, 60_000);
+
   it('the summary names what was replayed and leaves nothing untimed in this workspace', () => {
     expect(backfillStderr).toMatch(/quality_decisions: \d+ lines replayed from 1 file/);
     expect(backfillStderr).toMatch(/executions: \d+ lines replayed from 2 file/);
@@ -235,8 +251,9 @@ describe.skipIf(!available && !process.env.CI)('backfill → promtool → Promet
     await waitFor(async () => (await scalarAt('sum(wvo_quality_gate_decisions_total{decision="approved"})', Date.now())) === total, 30_000, 'the appended lines scraped');
     expect(appended).toBe(15);
 
-    // A window from a backfilled step ten minutes before the boundary to the newest scrape.
-    const from = Math.floor((until - 10 * MIN) / MIN) * MIN;
+    // A window from a backfilled point ten minutes or more before the boundary (a multiple of
+    // HOLD_MS: every series, changed or held, has a sample there) to the newest scrape.
+    const from = Math.floor((until - 10 * MIN) / HOLD_MS) * HOLD_MS;
     const raw = await prom<{ values: [number, string][] }[]>('query', { query: 'wvo_quality_gate_decisions_total{decision="approved"}[1h]', time: String(Date.now() / 1000) });
     const end = Math.round(raw[0]!.values.at(-1)![0] * 1000);
     const window = `${end - from}ms`;
