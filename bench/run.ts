@@ -14,7 +14,7 @@ import { openIdOnlySse, openSse } from './sse-client.js';
 import { formatRows, npmStartRows, type StartRow } from './start.js';
 import { tlsTable, tlsThroughput, type BenchKit } from './tls.js';
 import { atomicWrite, decisionLine, generateWorkspace, PATHS, rng, type WorkspaceInfo } from './workspace.js';
-import { backfillFigures, printBackfillOnly, yearFigures } from './backfill.js';
+import { backfillFigures, printBackfillOnly, sampleFigures, yearFigures } from './backfill.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 6);
@@ -612,7 +612,7 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   const notes: string[] = [];
-  if (process.env.BENCH_ONLY === 'backfill') return printBackfillOnly([...(await backfillFigures(dir, { root: bigRoot, info: big }, log)), ...(await yearFigures(dir, log))]);
+  if (process.env.BENCH_ONLY === 'backfill') return printBackfillOnly([...(await backfillFigures(dir, { root: bigRoot, info: big }, log)), ...(await sampleFigures(dir, log)), ...(await yearFigures(dir, log))]);
 
   log('npm start on the sample workspace');
   rows.push(...(await npmStartRows()));
@@ -743,6 +743,7 @@ async function main(): Promise<void> {
   rows.push({ figure: 'peak RSS of the exporter (VmHWM)', measured: mb(hwm), goal: '≤ 150 MB', met: hwm <= 150 * MB });
   log('backfill on the big workspace and on a tenth of its logs');
   rows.push(...(await backfillFigures(dir, { root: bigRoot, info: big }, log)));
+  rows.push(...(await sampleFigures(dir, log)));
   log('backfill: a year of lines, files → blocks');
   rows.push(...(await yearFigures(dir, log)));
 
