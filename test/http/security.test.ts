@@ -21,6 +21,7 @@ afterEach(cleanup);
 const f = knownFixture();
 const TOKEN = 'test-token-0123456789abcdef';
 const PROTECTED = [
+  '/',
   '/metrics',
   '/api/metrics/tasks',
   '/api/metrics/quality_gates',
@@ -65,7 +66,7 @@ describe('bearer authentication', () => {
     ['fast path', 0],
   ] as const;
 
-  it.each(PATHS)('protects /api/* and /metrics (%s): 401 with WWW-Authenticate without or with a wrong token, 200 with it', async (_path, rateLimitPerMin) => {
+  it.each(PATHS)('protects /, /api/* and /metrics (%s): 401 with WWW-Authenticate without or with a wrong token, 200 with it', async (_path, rateLimitPerMin) => {
     const t = await startTestExporter({ files: f.files, config: { token: TOKEN, rateLimitPerMin } });
     for (const route of PROTECTED) {
       const none = await request(`${t.url}${route}`);
