@@ -28,6 +28,8 @@ function catalogMetric(def: MetricDef, input: () => MetricInput, openMetrics: bo
 const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 const MAX_CACHED_TRACE_IDS = 4096;
+/** The exemplar label naming the trace (Grafana's exemplarTraceIdDestinations use it). */
+export const EXEMPLAR_TRACE_ID_LABEL = 'trace_id';
 
 /** A task's exemplar labels: its trace id, as the traces carry it (hashes cached, the cache bounded). */
 function traceIdLabels(workspace: string): ExemplarLabels {
@@ -36,7 +38,7 @@ function traceIdLabels(workspace: string): ExemplarLabels {
     let labels = cache.get(taskId);
     if (!labels) {
       if (cache.size >= MAX_CACHED_TRACE_IDS) cache.clear();
-      cache.set(taskId, (labels = { trace_id: traceIdOf(workspace, taskId) }));
+      cache.set(taskId, (labels = { [EXEMPLAR_TRACE_ID_LABEL]: traceIdOf(workspace, taskId) }));
     }
     return labels;
   };
