@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BudgetsError, loadBudgets, type Budgets } from './sources/budgets.js';
 import { loadPricing, PricingError, type Pricing } from './sources/pricing.js';
 import { loadWebConfig, type WebConfig } from './http/web-config.js';
+import { tracesOn } from './tasks/traces-on.js';
 
 /** The repository root: the default workspace, so a fresh `npm start` shows the bundled sample `state/`. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -133,6 +134,8 @@ export interface Config {
   webConfig?: WebConfig;
   /** Express's `trust proxy` (WVO_TRUST_PROXY): which X-Forwarded-For hops name the real client. */
   trustProxy: false | number | string;
+  /** OTLP traces are on (OpenTelemetry's variables, `tracesOn`): /metrics in OpenMetrics then carries exemplars naming them. */
+  tracesOn: boolean;
 }
 
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
@@ -171,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workspaceName: vars.WVO_WORKSPACE_NAME,
     webConfig: vars.WVO_WEB_CONFIG_FILE === undefined ? undefined : loadWebConfig(vars.WVO_WEB_CONFIG_FILE),
     trustProxy: vars.WVO_TRUST_PROXY,
+    tracesOn: tracesOn(env),
   };
 }
 

@@ -72,7 +72,9 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     maxTaskSeries: config.maxTaskSeries,
     identity: { workspace: workspaceName(config), version: EXPORTER_VERSION },
   });
-  const prometheus = new PrometheusProjection(() => metricInput(collector.snapshot!));
+  const prometheus = new PrometheusProjection(() => metricInput(collector.snapshot!), {
+    exemplarWorkspace: config.tracesOn ? workspaceName(config) : undefined,
+  });
   const pollMs = Math.min(config.cacheTtlMs, 1000);
   const deps = {
     config,

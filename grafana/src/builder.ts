@@ -19,6 +19,8 @@ export interface Query {
   instant?: boolean;
   /** Instant query in table format (table panels). */
   table?: boolean;
+  /** Ask Prometheus for exemplars too: drawn as points linking to the trace (the `traces` data source). */
+  exemplar?: boolean;
 }
 
 export interface DataLink {
@@ -66,6 +68,8 @@ export interface VariableSpec {
   labelValues?: { metric: string; label: string };
   custom?: string[];
   textbox?: string;
+  /** A data-source variable of this plugin type (e.g. `tempo`). */
+  datasourceType?: string;
   multi?: boolean;
   description?: string;
 }
@@ -108,6 +112,7 @@ function target(q: Query | string, index: number): Json {
     ...(query.table ? {} : { legendFormat: legendOf(query) }),
     range: !instant,
     instant: Boolean(instant),
+    ...(query.exemplar ? { exemplar: true } : {}),
     format: query.table ? 'table' : 'time_series',
     refId: String.fromCharCode(65 + index),
   };
@@ -169,6 +174,9 @@ function layout(rows: RowSpec[]): Json[] {
 
 function variableJson(v: VariableSpec): Json {
   const common = { name: v.name, label: v.label ?? v.name, description: v.description ?? '', hide: 0, skipUrlSync: false };
+  if (v.datasourceType !== undefined) {
+    return { ...common, type: 'datasource', query: v.datasourceType, current: {}, includeAll: false, multi: false, options: [], refresh: 1, regex: '' };
+  }
   if (v.textbox !== undefined) {
     return { ...common, type: 'textbox', query: v.textbox, current: { text: v.textbox, value: v.textbox }, options: [{ selected: true, text: v.textbox, value: v.textbox }] };
   }
@@ -218,6 +226,44 @@ export const EXPORTER_URL: VariableSpec = {
   textbox: 'http://localhost:3030',
   description: 'Base URL of wvo-exporter as the browser reaches it (for REST and CSV links)',
 };
+
+/**
+ * The traces data source (Tempo, or any with the same query model) the task links search: the
+ * provisioned `Tempo` when WVO_TEMPO_URL is set, else whichever the viewer added.
+ */
+export const TRACES: VariableSpec = {
+  name: 'traces',
+  label: 'Traces',
+  datasourceType: 'tempo',
+  description: 'Traces data source holding the exporter\'s OTLP traces (one trace per task, spans carry wvo.task.id)',
+};
+
+/** The span attribute every span of a task carries (the exporter's traces): the TraceQL links search on it. */
+export const TASK_ID_ATTRIBUTE = 'wvo.task.id';
+
+/**
+ * The links of a task id (`value` a Grafana value, e.g. `__value.text` or `__field.labels.task_id`):
+ * its trace in Explore, a TraceQL search on the task id attribute over the `traces` data source,
+ * and its REST timeline. The Explore state is URL-encoded here, around the two Grafana variables
+ * it leaves to be interpolated; Grafana percent-encodes the id (one holding `"` or `\\` finds nothing).
+ */
+export function taskLinks(value: string): DataLink[] {
+  const TRACES_UID = 'WVO_TRACES_UID';
+  const TASK = 'WVO_TASK_ID';
+  const pane = {
+    wvo: {
+      datasource: TRACES_UID,
+      queries: [{ refId: 'A', datasource: { type: 'tempo', uid: TRACES_UID }, queryType: 'traceql', query: `{ span."${TASK_ID_ATTRIBUTE}" = "${TASK}" }` }],
+      range: { from: 'now-30d', to: 'now' },
+    },
+  };
+  const id = `\${${value}:percentencode}`;
+  const panes = encodeURIComponent(JSON.stringify(pane)).replaceAll(TRACES_UID, '${traces}').replaceAll(TASK, id);
+  return [
+    { title: `Trace of task \${${value}}`, url: `/explore?schemaVersion=1&orgId=\${__org}&panes=${panes}`, targetBlank: false },
+    { title: `Timeline of task \${${value}} (REST)`, url: `\${exporter_url}/api/tasks/${id}/timeline` },
+  ];
+}
 
 export function dashboard(spec: DashboardSpec): Json {
   const datasourceVariable = {

@@ -35,6 +35,16 @@ under \`grafana/dashboards/\` and a test fails when it is stale. Each dashboard 
 \`job\` and \`instance\` (autopilot) variables, so it works on an existing Grafana and over a
 fleet; how to import them is in [deployment](deployment.md#grafana-dashboards).
 
+**Traces.** Every task id a panel shows (the resolution loops' table and chart) links to the
+task's trace, a TraceQL search \`{ span."wvo.task.id" = "<id>" }\` in Explore on the **Traces**
+variable (\`traces\`, a Tempo data source), and to its REST timeline
+(\`/api/tasks/<id>/timeline\` on the **Exporter URL**). The execution duration panels ask
+Prometheus for exemplars: with traces on, the exporter puts on each
+\`wvo_execution_duration_seconds\` bucket the trace id of the latest task in it, drawn as dots
+whose link opens that trace (the Prometheus data source's \`exemplarTraceIdDestinations\`, label
+\`trace_id\`, to the data source of uid \`wvo-tempo\`). The compose stack provisions that Tempo
+data source only when \`WVO_TEMPO_URL\` is set ([deployment](deployment.md#traces-in-grafana)).
+
 ${table(['dashboard', 'file', 'what it shows'], index)}
 
 ## Panels

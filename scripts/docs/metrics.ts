@@ -37,6 +37,19 @@ and agent types are capped at 50 values (further ones fold into \`other\`), and 
 at \`WVO_MAX_TASK_SERIES\`. \`/metrics\` also carries prom-client's default \`process_*\` and
 \`nodejs_*\` metrics.
 
+**Exemplars.** With traces on (\`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\` or
+\`OTEL_EXPORTER_OTLP_ENDPOINT\` set, \`OTEL_TRACES_EXPORTER\` not \`none\`), \`/metrics\` answered in
+OpenMetrics (the scraper's \`Accept\` asks for \`application/openmetrics-text\`, as Prometheus does)
+carries on each \`wvo_execution_duration_seconds\` bucket an exemplar naming the latest execution
+that fell in it: \`# {trace_id="<the task's trace id>"} <its duration> <its timestamp>\`. The trace
+id is the one the task's spans carry (derived from the workspace name and the task id), so a
+click on the exemplar in Grafana opens the task's trace. "Latest" is by the execution's own
+timestamp, so the live log and the rotated archives read in any order agree; an execution without
+\`task_id\` or \`timestamp\` gives none. The text format never carries exemplars and is the same,
+byte for byte, with traces on or off. Prometheus stores exemplars only with
+\`--enable-feature=exemplar-storage\` (the compose stack's has it); \`/api/v1/query_exemplars\`
+returns them.
+
 "From" is the workspace file each metric is computed from (found by running its formula, so it
 cannot drift from the code). "Backfill" says whether \`wvo-exporter backfill\` rebuilds its past
 ([history](history.md)).

@@ -67,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
 
 /**
  * The demo's budgets file: day and month budgets at 3x (or, overspending, 1/4 of) the simulated
- * spend, and objectives the simulation meets (80 % of executions succeed, 62 % of decisions pass).
+ * spend, and objectives the simulation meets (80 % of executions succeed, about 60 % of decisions pass).
  */
 async function writeDemoBudgets(root: string, perDay: number, overspend: boolean): Promise<NonNullable<Config['budgets']>> {
   const day = Math.max(0.01, Math.round(perDay * (overspend ? 0.25 : 3) * 100) / 100);

@@ -8,7 +8,9 @@ const HELP = `Usage: wvo-exporter simulate --workspace DIR [flags]
 Plays a simulated autopilot: writes the state files into DIR/state (seeded from the bundled sample
 when it has no roadmap) until SIGINT/SIGTERM, then prints what it wrote as JSON. Tasks move between
 states, decisions and executions are appended, the execution log is rotated into
-state/telemetry/archives/ and an anomaly is detected now and then.
+state/telemetry/archives/ and an anomaly is detected now and then. Each task tells one story:
+it runs, the gate reviews what ran (often rejecting a first attempt, recorded as a resolution
+attempt), the retry runs, and an approval makes it done in the roadmap and closes its loop.
 
 Flags:
   --workspace DIR             workspace root (default $WVO_WORKSPACE_ROOT; required)

@@ -2,7 +2,7 @@ import type { Snapshot } from '../collector/snapshot.js';
 import { CYCLE_BUCKETS } from '../collector/collector.js';
 import type { HistogramData } from '../sources/aggregate.js';
 import { CappedPairs, labelValue } from '../sources/aggregate.js';
-import { DURATION_BUCKETS, QUALITY_BUCKETS } from '../sources/executions.js';
+import { DURATION_BUCKETS, QUALITY_BUCKETS, type DurationExemplar } from '../sources/executions.js';
 import { RUBRIC_BUCKETS, DECISIONS } from '../sources/quality-decisions.js';
 import { budgetScope, type Budgets } from '../sources/budgets.js';
 import type { Pricing } from '../sources/pricing.js';
@@ -24,9 +24,13 @@ export interface Sample {
   labels: Labels;
   value: number;
 }
+/** An observation that names the task it came from: an OpenMetrics exemplar once the task id is a trace id. */
+export type TaskExemplar = DurationExemplar;
 export interface HistogramSample {
   labels: Labels;
   data: HistogramData;
+  /** Per bucket (as `data.counts`), the latest observation of a task in it. */
+  exemplars?: readonly (TaskExemplar | null)[];
 }
 
 /** What the exporter knows about itself, beside the snapshot. */
@@ -378,7 +382,12 @@ export const catalog: readonly MetricDef[] = [
     unit: 's',
     labels: ['agent_type', 'model'],
     buckets: DURATION_BUCKETS,
-    collect: ({ snapshot: s }) => s.data.executions.byModel.map(({ agentType: agent_type, model, duration }) => ({ labels: { agent_type, model }, data: duration })),
+    collect: ({ snapshot: s }) =>
+      s.data.executions.byModel.map(({ agentType: agent_type, model, duration, durationExemplars }) => ({
+        labels: { agent_type, model },
+        data: duration,
+        exemplars: durationExemplars,
+      })),
   },
   counter('wvo_execution_failures_total', 'Failed executions by agent type and failure_type.', '{execution}', ['agent_type', 'failure_type'], ({ snapshot: s }) =>
     s.data.executions.failures.map(({ agentType: agent_type, value: failure_type, count }) => ({ labels: { agent_type, failure_type }, value: count })),

@@ -1,13 +1,14 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { traceIdOf } from '../tasks/ids.js';
 import { catalog as defaultCatalog, type MetricDef, type MetricInput } from './catalog.js';
-import { promValues } from './values.js';
+import { promValues, type ExemplarLabels } from './values.js';
 
 const nextLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Catalog metrics rendered per event-loop turn, so a render never holds the loop for long. */
 const METRICS_PER_TURN = 4;
 
 /** A prom-client metric whose values are read from the catalog at scrape time: nothing is mutated. */
-function catalogMetric(def: MetricDef, input: () => MetricInput, openMetrics: boolean, index: number) {
+function catalogMetric(def: MetricDef, input: () => MetricInput, openMetrics: boolean, index: number, exemplarLabels?: ExemplarLabels) {
   // OpenMetrics names a counter family without _total and prom-client appends it to samples.
   const name = openMetrics && def.type === 'counter' ? def.name.replace(/_total$/, '') : def.name;
   return {
@@ -18,13 +19,43 @@ function catalogMetric(def: MetricDef, input: () => MetricInput, openMetrics: bo
     get: async () => {
       // prom-client starts every metric at once; waiting index/N turns spreads the work out.
       for (let turn = 0; turn < Math.floor(index / METRICS_PER_TURN); turn++) await nextLoopTurn();
-      return { name, help: def.help, type: def.type, aggregator: 'sum', values: promValues(def, input(), name) };
+      return { name, help: def.help, type: def.type, aggregator: 'sum', values: promValues(def, input(), name, exemplarLabels) };
     },
     reset() {},
   };
 }
 
 const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+const MAX_CACHED_TRACE_IDS = 4096;
+/** The exemplar label naming the trace (Grafana's exemplarTraceIdDestinations use it). */
+export const EXEMPLAR_TRACE_ID_LABEL = 'trace_id';
+
+/** A task's exemplar labels: its trace id, as the traces carry it (hashes cached, the cache bounded). */
+function traceIdLabels(workspace: string): ExemplarLabels {
+  const cache = new Map<string, Record<string, string>>();
+  return ({ taskId }) => {
+    let labels = cache.get(taskId);
+    if (!labels) {
+      if (cache.size >= MAX_CACHED_TRACE_IDS) cache.clear();
+      cache.set(taskId, (labels = { [EXEMPLAR_TRACE_ID_LABEL]: traceIdOf(workspace, taskId) }));
+    }
+    return labels;
+  };
+}
+
+export interface PrometheusOptions {
+  /** How long an unchanged snapshot's rendering is reused (process metrics age meanwhile). */
+  maxAgeMs?: number;
+  /** Renders are at least this far apart, whatever the snapshot does. */
+  minIntervalMs?: number;
+  catalog?: readonly MetricDef[];
+  /**
+   * With traces on: the workspace name the trace ids are derived from. OpenMetrics renderings
+   * then carry, on histogram buckets, the trace id of their latest task; the text format never does.
+   */
+  exemplarWorkspace?: string;
+}
 
 export interface RenderedMetrics {
   contentType: string;
@@ -45,20 +76,24 @@ export class PrometheusProjection {
     { done?: { rendered: RenderedMetrics; version: number; at: number }; pending?: Promise<RenderedMetrics> }
   >();
 
+  private readonly maxAgeMs: number;
+  private readonly minIntervalMs: number;
+
   constructor(
     private readonly input: () => MetricInput,
-    private readonly maxAgeMs = 1000,
-    private readonly minIntervalMs = 250,
-    catalog: readonly MetricDef[] = defaultCatalog,
+    { maxAgeMs = 1000, minIntervalMs = 250, catalog = defaultCatalog, exemplarWorkspace }: PrometheusOptions = {},
   ) {
+    this.maxAgeMs = maxAgeMs;
+    this.minIntervalMs = minIntervalMs;
     const text = new Registry();
     const om = new Registry();
     om.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
+    const exemplarLabels = exemplarWorkspace === undefined ? undefined : traceIdLabels(exemplarWorkspace);
     for (const [registry, openMetrics] of [
       [text, false],
       [om, true],
     ] as const) {
-      catalog.forEach((def, i) => registry.registerMetric(catalogMetric(def, input, openMetrics, i) as never));
+      catalog.forEach((def, i) => registry.registerMetric(catalogMetric(def, input, openMetrics, i, openMetrics ? exemplarLabels : undefined) as never));
       collectDefaultMetrics({ register: registry });
       // Gauges named *_total break the naming guide (promtool flags them); the per-type gauges stay.
       for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(name);

@@ -5,6 +5,7 @@ import { ResolutionMetricsStore } from '../resolution-store.js';
 import { appendLines, readJson, rotate, writeAtomic, writeJson } from './files.js';
 import { DECISIONS_LOG, EXECUTIONS_LOG, LineFactory } from './lines.js';
 import { pick, rng, SimulatedRoadmap, type Rand, type Transition } from './roadmap.js';
+import { TaskStories } from './stories.js';
 
 export interface SimulatorOptions {
   /** Workspace root; state/ is seeded from the bundled sample when it has no roadmap. */
@@ -61,6 +62,8 @@ const ANOMALIES = [
   { type: 'wip_starvation', severity: 'info', action: 'adjust_wip_limit', description: () => 'Agents idle while tasks are ready' },
 ] as const;
 
+/** Tasks the simulated orchestrator keeps in progress (of its 8 agents). */
+const WIP = 6;
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 type Json = Record<string, any>;
@@ -92,6 +95,10 @@ export class AutopilotSimulator {
   private lines!: LineFactory;
   private readonly store: ResolutionMetricsStore;
   private readonly attempts = new Map<string, number>();
+  private readonly stories = new TaskStories();
+  /** Approved since the roadmap was last stepped: done at its next rewrite. */
+  private readonly approved = new Set<string>();
+  private lastTickAt = 0;
   private readonly doneAt: number[] = [];
   private anomalies: Json[] = [];
   private remediations: Json[] = [];
@@ -161,21 +168,55 @@ export class AutopilotSimulator {
     return this.stats;
   }
 
-  /** One cycle of the autopilot. */
+  /**
+   * One cycle of the autopilot: tasks in progress run, then the gate reviews tasks that ran since
+   * its last look (a millisecond after the runs, and a cycle is at least 2 ms after the last), so
+   * each task's lines tell its story in order: executions, a verdict, the retry's executions, a
+   * verdict; an approval finishes the task at the roadmap's next rewrite.
+   */
   async tick(): Promise<void> {
     const n = ++this.stats.ticks;
-    const now = Date.now();
+    const now = (this.lastTickAt = Math.max(Date.now(), this.lastTickAt + 2));
     const every = (k: number) => k > 0 && n % k === 0;
+    // An approved task is done at the next roadmap rewrite: it neither runs nor is reviewed again.
+    const inProgress = this.roadmap.idsIn('in_progress').filter((id) => !this.approved.has(id));
+    const executions = Array.from({ length: this.o.executionsPerTick }, () => {
+      const taskId = inProgress.length ? pick(this.r, inProgress) : this.taskId();
+      this.stories.ran(taskId);
+      return this.lines.execution(now, taskId);
+    });
+    const reviewed = new Set<string>();
+    const rejected: string[] = [];
+    const decisions = Array.from({ length: this.o.decisionsPerTick }, () => {
+      // More decisions per cycle than tasks that ran (the bench's rates): the rest review any task in progress.
+      const candidates = this.stories.reviewable(inProgress).filter((id) => !reviewed.has(id));
+      const taskId = candidates.length ? pick(this.r, candidates) : this.taskId();
+      reviewed.add(taskId);
+      const verdict = this.stories.review(this.r, taskId);
+      if (verdict === 'APPROVED' && this.o.roadmapEveryTicks > 0) this.approved.add(taskId);
+      else if (verdict === 'REJECTED') rejected.push(taskId);
+      return this.lines.decision(now + 1, taskId, verdict);
+    });
     let moves: Transition[] = [];
     if (every(this.o.roadmapEveryTicks)) {
       moves = this.roadmap.step(this.r, this.o.tasksPerTick);
+      for (const id of this.approved) {
+        const done = this.roadmap.finish(id);
+        if (done) moves.push(done);
+      }
+      this.approved.clear();
+      // Idle agents pick up work: tasks in progress stay about WIP, so the gate always has work to review.
+      for (let started = 0; started < 2 && this.roadmap.counts().in_progress < WIP; started++) {
+        const move = this.roadmap.start(this.r);
+        if (!move) break;
+        moves.push(move);
+      }
+      for (const m of moves) if (m.to !== 'done' && m.from === 'in_progress') this.stories.forget(m.id);
       this.stats.transitions += moves.length;
       await writeAtomic(this.abs(PATHS.roadmap), this.roadmap.toString());
       this.stats.roadmapWrites++;
     }
-    await this.resolution(moves, now);
-    const decisions = Array.from({ length: this.o.decisionsPerTick }, () => this.lines.decision(now, this.taskId()));
-    const executions = Array.from({ length: this.o.executionsPerTick }, () => this.lines.execution(now, this.taskId()));
+    await this.resolution(moves, rejected, now + 1);
     await appendLines(this.abs(PATHS.decisions), decisions.map((d) => JSON.stringify(d)));
     if (every(this.o.rotateEveryTicks) && (await rotate(this.abs(PATHS.executions), this.abs(PATHS.archives), new Date(now)))) this.stats.rotations++;
     await appendLines(this.abs(PATHS.executions), executions.map((e) => JSON.stringify(e)));
@@ -190,8 +231,13 @@ export class AutopilotSimulator {
     return ids.length ? pick(this.r, ids) : `T-sim-${Math.floor(this.r() * 100)}`;
   }
 
-  /** Attempts on tasks in progress, closes on done, through the real store. */
-  private async resolution(moves: Transition[], now: number): Promise<void> {
+  /** Attempts on tasks in progress and on gate rejections, closes on done, through the real store. */
+  private async resolution(moves: Transition[], rejected: readonly string[], now: number): Promise<void> {
+    for (const id of rejected) {
+      const attempt = (this.attempts.get(id) ?? 0) + 1;
+      this.attempts.set(id, attempt);
+      await this.store.recordAttempt({ taskId: id, attempt, timestamp: now, label: 'review_rejected', runId: 'run-sim' });
+    }
     for (const m of moves) {
       if (m.to === 'done' && this.attempts.has(m.id)) {
         await this.store.markClosed({ taskId: m.id, attempt: this.attempts.get(m.id)!, timestamp: now });

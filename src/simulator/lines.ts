@@ -49,9 +49,10 @@ export class LineFactory {
     return costs.reduce((a, b) => a + b, 0) / costs.length;
   }
 
-  decision(now: number, taskId: string): Json {
+  /** A decision on `taskId`: `verdict` when given (the task's story decides), else 62 % approved, 28 % rejected. */
+  decision(now: number, taskId: string, verdict?: 'APPROVED' | 'REJECTED' | 'ESCALATED'): Json {
     const roll = this.r();
-    const want = roll < 0.62 ? 'APPROVED' : roll < 0.9 ? 'REJECTED' : 'ESCALATED';
+    const want = verdict ?? (roll < 0.62 ? 'APPROVED' : roll < 0.9 ? 'REJECTED' : 'ESCALATED');
     const same = this.templates.decisions.filter((t) => t.decision === want);
     const line = structuredClone(pick(this.r, same.length ? same : this.templates.decisions));
     line.id = `qg-${this.runId}-${++this.decisionCount}`;

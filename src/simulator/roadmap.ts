@@ -65,7 +65,10 @@ export class SimulatedRoadmap {
     return this.tasks.filter((t) => this.state(t) === state).map((t) => String(t.get('id')));
   }
 
-  /** Moves `n` random tasks one step: pending → ready → in_progress → done (or blocked, and back). */
+  /**
+   * Moves `n` random tasks one step: pending → ready → in_progress, in progress to blocked and
+   * back. A task is done only by `finish` (the gate approved it), never by chance.
+   */
   step(r: Rand, n: number): Transition[] {
     const moves: Transition[] = [];
     if (this.tasks.length === 0) return moves;
@@ -79,7 +82,7 @@ export class SimulatedRoadmap {
       let to: TaskState = from;
       if (from === 'pending') to = 'ready';
       else if (from === 'ready') to = 'in_progress';
-      else if (from === 'in_progress') to = roll < 0.7 ? 'done' : roll < 0.85 ? 'blocked' : 'in_progress';
+      else if (from === 'in_progress') to = roll < 0.15 ? 'blocked' : 'in_progress';
       else if (from === 'blocked') to = roll < 0.5 ? 'ready' : 'blocked';
       else if (from === 'done' && reopen) to = 'pending';
       if (to === from) continue;
@@ -87,6 +90,25 @@ export class SimulatedRoadmap {
       moves.push({ id: String(task.get('id')), from, to });
     }
     return moves;
+  }
+
+  /** Starts a ready task (a pending one when none is ready), as the orchestrator gives an idle agent work. */
+  start(r: Rand): Transition | undefined {
+    const ready = this.tasks.filter((t) => this.state(t) === 'ready');
+    const pool = ready.length ? ready : this.tasks.filter((t) => this.state(t) === 'pending');
+    if (pool.length === 0) return undefined;
+    const task = pick(r, pool);
+    const from = this.state(task);
+    task.set('status', WRITTEN.in_progress);
+    return { id: String(task.get('id')), from, to: 'in_progress' };
+  }
+
+  /** Marks a task in progress done (its gate approved it); undefined when it is not in progress. */
+  finish(id: string): Transition | undefined {
+    const task = this.tasks.find((t) => String(t.get('id')) === id);
+    if (!task || this.state(task) !== 'in_progress') return undefined;
+    task.set('status', WRITTEN.done);
+    return { id, from: 'in_progress', to: 'done' };
   }
 
   toString(): string {

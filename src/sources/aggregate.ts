@@ -66,12 +66,14 @@ export class Histogram {
     this.counts = new Array<number>(bounds.length + 1).fill(0);
   }
 
-  observe(value: number): void {
+  /** Counts the value; returns the index of the bucket it fell in. */
+  observe(value: number): number {
     let i = 0;
     while (i < this.bounds.length && value > this.bounds[i]!) i++;
     this.counts[i]!++;
     this.sum.add(value);
     this.count++;
+    return i;
   }
 
   data(): HistogramData {

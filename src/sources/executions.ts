@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, count, ratio, str, timestamp } from './fields.js';
+import { bool, count, id, ratio, str, timestamp } from './fields.js';
 import { CappedMap, CappedPairs, ExactSum, Histogram, labelValue, mergeHistograms, toRecord, type HistogramData } from './aggregate.js';
 import { logSource } from './source.js';
 
@@ -10,6 +10,7 @@ const MAX_SERIES = 50;
 
 const line = z.object({
   timestamp,
+  task_id: id,
   type: z.literal('execution_summary'),
   agent_type: str,
   success: bool,
@@ -36,8 +37,29 @@ function perModel() {
     completionTokens: 0,
     cost: new ExactSum(),
     duration: new Histogram(DURATION_BUCKETS),
+    durationExemplars: new Array<DurationExemplar | null>(DURATION_BUCKETS.length + 1).fill(null),
   };
 }
+
+/**
+ * The latest execution (by its timestamp) that fell in a duration bucket: what /metrics shows as
+ * the bucket's OpenMetrics exemplar, its trace id derived from the task id. Latest by timestamp,
+ * not by arrival, so the archives and the live log read in any order give the same exemplar.
+ */
+export interface DurationExemplar {
+  taskId: string;
+  /** The observed duration in seconds. */
+  value: number;
+  /** The execution's timestamp, epoch ms. */
+  timestamp: number;
+}
+
+/** An id longer than this is not a task id: not kept, so hostile lines cannot grow the exemplars. */
+const MAX_TASK_ID_LENGTH = 256;
+
+/** Whether `e` is later than `than`; equal times are ordered by task id then value, so ties too do not depend on reading order. */
+const later = (e: DurationExemplar, than: DurationExemplar | null) =>
+  !than || e.timestamp > than.timestamp || (e.timestamp === than.timestamp && (e.taskId > than.taskId || (e.taskId === than.taskId && e.value > than.value)));
 const counter = () => ({ n: 0 });
 
 function createAcc() {
@@ -65,6 +87,8 @@ export interface AgentExecutions {
 export interface ModelExecutions extends AgentExecutions {
   agentType: string;
   model: string;
+  /** Per duration bucket (as `duration.counts`), its latest execution with a task id and a timestamp. */
+  durationExemplars: readonly (DurationExemplar | null)[];
 }
 
 export interface PairCount {
@@ -100,7 +124,14 @@ function add(acc: Acc, l: Line): void {
   m.promptTokens += l.prompt_tokens ?? 0;
   m.completionTokens += l.completion_tokens ?? 0;
   m.cost.add(l.token_cost_usd ?? 0);
-  if (l.duration_seconds !== undefined) m.duration.observe(l.duration_seconds);
+  if (l.duration_seconds !== undefined) {
+    const bucket = m.duration.observe(l.duration_seconds);
+    const taskId = l.task_id?.trim();
+    if (taskId && taskId.length <= MAX_TASK_ID_LENGTH && l.timestamp !== undefined) {
+      const e = { taskId, value: l.duration_seconds, timestamp: l.timestamp };
+      if (later(e, m.durationExemplars[bucket]!)) m.durationExemplars[bucket] = e;
+    }
+  }
   acc.outcomes.get(agent, labelValue(l.final_status)).n++;
   if (l.quality_score !== undefined) acc.quality.get(agent).observe(l.quality_score);
   if (l.prompt_cache_hit !== undefined) acc.cache.get(agent)[l.prompt_cache_hit ? 'hit' : 'miss']++;
@@ -109,7 +140,14 @@ function add(acc: Acc, l: Line): void {
 
 function view(acc: Acc): Executions {
   const byModel = acc.models.map(
-    (agentType, model, { cost, duration, ...counts }): ModelExecutions => ({ agentType, model, ...counts, costUsd: cost.value, duration: duration.data() }),
+    (agentType, model, { cost, duration, durationExemplars, ...counts }): ModelExecutions => ({
+      agentType,
+      model,
+      ...counts,
+      costUsd: cost.value,
+      duration: duration.data(),
+      durationExemplars: [...durationExemplars],
+    }),
   );
   const perAgent = new Map<string, ModelExecutions[]>();
   // Summed in model order, not in the order models first appeared, so any order of lines gives the same totals.

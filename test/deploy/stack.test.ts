@@ -226,6 +226,21 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('traces in the compose stack', () => {
+  it('Prometheus stores exemplars, and Grafana starts through wvo-provision.sh on its mounted provisioning', () => {
+    expect(compose.services.prometheus?.command).toContain('--enable-feature=exemplar-storage');
+    const grafana = compose.services.grafana as Service;
+    const [shell, script, ...rest] = grafana.entrypoint ?? [];
+    expect(shell).toBe('/bin/sh');
+    // the script is inside the provisioning mount, and then runs the image's own entrypoint
+    expect(script).toBe('/etc/grafana/provisioning/wvo-provision.sh');
+    expect(existsSync(path.join(ROOT, 'grafana/provisioning/wvo-provision.sh'))).toBe(true);
+    expect(rest).toEqual(['/run.sh']);
+    expect(grafana.environment?.GF_PATHS_PROVISIONING).toMatch(/^\/tmp\//);
+    expect(grafana.environment?.WVO_TEMPO_URL).toBe('${WVO_TEMPO_URL:-}');
+  });
+});
+
 describe('docker-compose.fleet.yml', () => {
   it('adds a second exporter on its own workspace, discovered by the wvo-exporter job', () => {
     const b = fleet.services['exporter-b'] as Service;

@@ -115,3 +115,33 @@ describe('executions source', () => {
     expect(value.byAgentType.claude_code).toMatchObject({ success: 1, failure: 1 });
   });
 });
+
+describe('duration exemplars', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const bucketOf = (seconds: number) => DURATION_BUCKETS.findIndex((b) => seconds <= b);
+
+  it('keeps per duration bucket the latest execution by its timestamp, whatever the order of the lines', async () => {
+    const lines = [
+      summary({ task_id: 'T-early', timestamp: '2026-11-26T10:00:00.000Z', duration_seconds: 20 }),
+      summary({ task_id: 'T-late', timestamp: '2026-11-26T12:00:00.000Z', duration_seconds: 25 }),
+      summary({ task_id: 'T-middle', timestamp: '2026-11-26T11:00:00.000Z', duration_seconds: 29 }),
+      summary({ task_id: 42, timestamp: '2026-11-26T09:00:00.000Z', duration_seconds: 400 }),
+    ];
+    for (const order of [lines, [...lines].reverse()]) {
+      const { value } = await readLog(order.join('\n') + '\n');
+      const [m] = value.byModel;
+      expect(m!.durationExemplars).toHaveLength(DURATION_BUCKETS.length + 1);
+      expect(m!.durationExemplars[bucketOf(25)]).toEqual({ taskId: 'T-late', value: 25, timestamp: at('2026-11-26T12:00:00.000Z') });
+      expect(m!.durationExemplars[bucketOf(400)]).toEqual({ taskId: '42', value: 400, timestamp: at('2026-11-26T09:00:00.000Z') });
+      expect(m!.durationExemplars.filter(Boolean)).toHaveLength(2);
+    }
+  });
+
+  it('keeps no exemplar of a line without a task id, a timestamp or a duration', async () => {
+    const { value } = await readLog(
+      [summary({ task_id: undefined }), summary({ task_id: '  ' }), summary({ timestamp: undefined }), summary({ duration_seconds: undefined }), summary({ task_id: 'x'.repeat(257) })].join('\n') + '\n',
+    );
+    expect(value.total).toBe(5);
+    expect(value.byModel[0]!.durationExemplars.every((e) => e === null)).toBe(true);
+  });
+});

@@ -77,4 +77,34 @@ describe('the bundled sample workspace', () => {
     expect(s.data.model_router?.totalTasks).toBe(router.totalTasks);
     expect(s.data.mcp_pid.pid).toBe(Number((await read('state/.mcp.pid')).trim()));
   });
+
+  it('tells the story of a retried task: executions, a gate rejection, a later execution and approval, its loop closed, done in the roadmap', async () => {
+    const read = (rel: string) => fs.readFile(new URL(rel, new URL('../', `file://${SAMPLE}`)), 'utf8');
+    const time = (t: unknown) => (typeof t === 'number' ? t : Date.parse(String(t)));
+    const executions = jsonLines(await read('state/telemetry/executions.jsonl')).filter((l) => l.type === 'execution_summary');
+    const decisions = jsonLines(await read('state/analytics/quality_gate_decisions.jsonl'));
+    const resolution = JSON.parse(await read('state/analytics/resolution_metrics.json'));
+    const roadmap = await read('state/roadmap.yaml');
+    const retried = [...new Set(decisions.map((d) => String(d.taskId)))].filter((task) => {
+      const runs = executions.filter((e) => e.task_id === task).map((e) => time(e.timestamp));
+      const verdicts = decisions.filter((d) => d.taskId === task).map((d) => ({ at: time(d.timestamp), verdict: d.decision }));
+      const rejected = verdicts.find((v) => v.verdict === 'REJECTED');
+      const approved = verdicts.find((v) => v.verdict === 'APPROVED' && rejected && v.at > rejected.at);
+      const loop = resolution.recentlyClosed.find((c: { taskId: string }) => c.taskId === task);
+      const attempts = resolution.recentEvents.filter((e: { taskId: string; type: string }) => e.taskId === task && e.type === 'attempt');
+      return (
+        runs.length >= 2 &&
+        rejected !== undefined &&
+        approved !== undefined &&
+        runs.some((t) => t < rejected.at) &&
+        runs.some((t) => t > rejected.at && t < approved.at) &&
+        verdicts.every((v) => v.at > Math.min(...runs)) &&
+        loop?.attempts === attempts.length &&
+        attempts.length >= 2 &&
+        time(loop.closedAt) >= approved.at &&
+        new RegExp(`- id: ${task.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n\\s+title: .*\\n\\s+status: done`).test(roadmap)
+      );
+    });
+    expect(retried.length).toBeGreaterThan(0);
+  });
 });

@@ -3,7 +3,9 @@
  * HELP text are parsed by parse-prometheus-text-format. Two things are mapped first:
  * - that library folds every labelled series of a histogram or summary into one, so those
  *   families are handed to it as untyped (each _bucket/_sum/_count line then stays a sample);
- * - OpenMetrics: the `# EOF` terminator, `# UNIT` lines, counter families named without `_total`.
+ * - OpenMetrics: the `# EOF` terminator, `# UNIT` lines, counter families named without `_total`,
+ *   and exemplars, checked against the OpenMetrics rules (only on a counter's `_total` or a
+ *   histogram's `_bucket`, label set at most 128 characters, value within its bucket) and taken off.
  */
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 
@@ -13,8 +15,19 @@ export interface PromSample {
   value: number;
 }
 
+export interface PromExemplar {
+  /** The sample it is written on. */
+  sample: PromSample;
+  labels: Record<string, string>;
+  value: number;
+  /** Seconds, as written; undefined when none was. */
+  timestamp?: number;
+}
+
 export interface ParsedExposition {
   samples: PromSample[];
+  /** OpenMetrics only. */
+  exemplars: PromExemplar[];
   /** # TYPE lines: family name (as written) → type. */
   types: Map<string, string>;
   help: Map<string, string>;
@@ -31,12 +44,51 @@ function parseValue(raw: string | undefined): number {
   return n;
 }
 
-/** OpenMetrics → text format: drop # EOF (required last) and # UNIT; a counter family `x` becomes `x_total`. */
-function fromOpenMetrics(text: string): { text: string; renamed: Map<string, string> } {
+const LABELS = String.raw`\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\}`;
+const NUMBER = String.raw`[^\s#]+`;
+/** A sample line: name, labels, value, timestamp, then an exemplar: ` # {labels} value [timestamp]`. */
+const SAMPLE_LINE = new RegExp(String.raw`^([a-zA-Z_:][a-zA-Z0-9_:]*)(${LABELS})? (${NUMBER})(?: (${NUMBER}))?(?: # (${LABELS}) (${NUMBER})(?: (${NUMBER}))?)?$`);
+
+function parseLabels(text: string | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  if (!text) return labels;
+  const body = text.slice(1, -1);
+  const pair = /\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(,|$)/y;
+  while (pair.lastIndex < body.length) {
+    const m = pair.exec(body);
+    if (!m) throw new Error(`malformed label set ${text}`);
+    labels[m[1]!] = m[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+  }
+  return labels;
+}
+
+/** Checks an exemplar by the OpenMetrics rules; returns it. */
+function exemplarOf(line: string, m: RegExpExecArray, families: Map<string, string>): PromExemplar {
+  const [name, labels, value] = [m[1]!, parseLabels(m[2]), parseValue(m[3])];
+  const family = name.replace(/_(bucket|total)$/, '');
+  const type = families.get(family);
+  const onBucket = name.endsWith('_bucket') && (type === 'histogram' || type === 'gaugehistogram');
+  if (!onBucket && !(name.endsWith('_total') && type === 'counter')) throw new Error(`exemplar on a sample that cannot carry one: ${line}`);
+  const exemplar: PromExemplar = { sample: { name, labels, value }, labels: parseLabels(m[5]), value: parseValue(m[6]) };
+  if (m[7] !== undefined) exemplar.timestamp = parseValue(m[7]);
+  const size = Object.entries(exemplar.labels).reduce((n, [k, v]) => n + [...k].length + [...v].length, 0);
+  if (size > 128) throw new Error(`exemplar label set longer than 128 characters: ${line}`);
+  if (onBucket && !(exemplar.value <= parseValue(labels.le))) throw new Error(`exemplar value above its bucket: ${line}`);
+  return exemplar;
+}
+
+/** OpenMetrics → text format: drop # EOF (required last), # UNIT and exemplars; a counter family `x` becomes `x_total`. */
+function fromOpenMetrics(text: string): { text: string; renamed: Map<string, string>; exemplars: PromExemplar[] } {
   const lines = text.replace(/\n$/, '').split('\n');
   if (lines.at(-1) !== '# EOF') throw new Error('OpenMetrics exposition does not end with # EOF');
-  const counters = new Set(lines.flatMap((l) => /^# TYPE (\S+) counter$/.exec(l)?.[1] ?? []));
+  const families = new Map<string, string>();
+  for (const l of lines) {
+    const t = /^# TYPE (\S+) (\S+)$/.exec(l);
+    if (t) families.set(t[1]!, t[2]!);
+  }
+  const counters = new Set([...families].filter(([, t]) => t === 'counter').map(([n]) => n));
   const renamed = new Map<string, string>();
+  const exemplars: PromExemplar[] = [];
   const out = lines.slice(0, -1).flatMap((l) => {
     if (l.includes('# EOF')) throw new Error('# EOF before the end of the exposition');
     if (l.startsWith('# UNIT ')) return [];
@@ -45,14 +97,19 @@ function fromOpenMetrics(text: string): { text: string; renamed: Map<string, str
       renamed.set(`${m[2]}_total`, m[2]!);
       return [`# ${m[1]} ${m[2]}_total${m[3] ?? ''}`];
     }
-    return [l];
+    if (l.startsWith('#')) return [l];
+    const sample = SAMPLE_LINE.exec(l);
+    if (!sample) throw new Error(`malformed sample line: ${l}`);
+    if (sample[5] === undefined) return [l];
+    exemplars.push(exemplarOf(l, sample, families));
+    return [l.slice(0, l.lastIndexOf(' # '))];
   });
-  return { text: `${out.join('\n')}\n`, renamed };
+  return { text: `${out.join('\n')}\n`, renamed, exemplars };
 }
 
-/** Parses the Prometheus text format or OpenMetrics (no exemplars); throws on a malformed exposition. */
+/** Parses the Prometheus text format or OpenMetrics (exemplars included); throws on a malformed exposition. */
 export function parseExposition(text: string): ParsedExposition {
-  const om = text.trimEnd().endsWith('# EOF') ? fromOpenMetrics(text) : { text, renamed: new Map<string, string>() };
+  const om = text.trimEnd().endsWith('# EOF') ? fromOpenMetrics(text) : { text, renamed: new Map<string, string>(), exemplars: [] };
   const asWritten = (name: string) => om.renamed.get(name) ?? name;
   const types = new Map<string, string>();
   const untyped = om.text.replace(/^# TYPE (\S+) (\S+)$/gm, (_line, name: string, type: string) => {
@@ -65,7 +122,7 @@ export function parseExposition(text: string): ParsedExposition {
     if (family.help && types.has(asWritten(family.name))) help.set(asWritten(family.name), family.help);
     for (const m of family.metrics) samples.push({ name: family.name, labels: m.labels ?? {}, value: parseValue(m.value) });
   }
-  return { samples, types, help };
+  return { samples, exemplars: om.exemplars, types, help };
 }
 
 const sameLabels = (a: Record<string, string>, b: Record<string, string>) =>

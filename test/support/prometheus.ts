@@ -21,8 +21,11 @@ export interface RunningPrometheus {
   query(expr: string, time?: number): Promise<PromAnswer>;
 }
 
-/** Starts Debian's prometheus on a free loopback port with `config` written into `dir`, its storage in `dir/data`. */
-export async function startPrometheus(dir: string, config: object): Promise<RunningPrometheus> {
+/**
+ * Starts Debian's prometheus on a free loopback port with `config` written into `dir`, its storage
+ * in `dir/data`, and `flags` added (e.g. `--enable-feature=exemplar-storage`).
+ */
+export async function startPrometheus(dir: string, config: object, flags: readonly string[] = []): Promise<RunningPrometheus> {
   writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -30,6 +33,7 @@ export async function startPrometheus(dir: string, config: object): Promise<Runn
     `--config.file=${path.join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${path.join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
+    ...flags,
   ], process.env, dir);
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error(`prometheus exited: ${output()}`);

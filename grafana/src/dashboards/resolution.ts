@@ -1,4 +1,4 @@
-import { dashboard } from '../builder.js';
+import { dashboard, taskLinks, TRACES } from '../builder.js';
 import { orZero } from '../promql.js';
 import { thresholdsOf } from '../style.js';
 
@@ -20,7 +20,7 @@ export default dashboard({
       tooltip: 'task_id,attempts,… as CSV',
     },
   ],
-  variables: [],
+  variables: [TRACES],
   rows: [
     {
       row: 'Now',
@@ -116,7 +116,7 @@ export default dashboard({
             { title: 'Resolution (CSV)', url: '${exporter_url}/api/metrics/export/resolution' },
             { title: 'Recently closed loops (CSV)', url: '${exporter_url}/api/metrics/export/resolution_closed' },
           ],
-          description: 'Open resolution loops by task id and attempt count (instant query of wvo_resolution_loop_attempts), most attempts first. Amber from 3 attempts, red past 5. Click a task id for the REST detail.',
+          description: 'Open resolution loops by task id and attempt count (instant query of wvo_resolution_loop_attempts), most attempts first. Amber from 3 attempts, red past 5. Click a task id for its trace (the Traces data source, a TraceQL search on wvo.task.id), its REST timeline or the REST detail.',
           w: 10,
           h: 9,
           unit: 'count',
@@ -144,6 +144,7 @@ export default dashboard({
                       targetBlank: true,
                     },
                     { title: 'Task ${__value.text} (REST)', url: '${exporter_url}/api/tasks/${__value.text:percentencode}', targetBlank: true },
+                    ...taskLinks('__value.text').map((l) => ({ targetBlank: true, ...l })),
                   ],
                 },
               ],
@@ -159,12 +160,13 @@ export default dashboard({
         {
           type: 'timeseries',
           title: 'Attempts of the 10 longest open loops',
-          description: 'Attempt count over time of the 10 active loops with the most attempts; the dashed red line marks the infinite-loop flag (> 5).',
+          description: 'Attempt count over time of the 10 active loops with the most attempts; the dashed red line marks the infinite-loop flag (> 5). Click a line for its task\'s trace or REST timeline.',
           w: 14,
           h: 9,
           unit: 'count',
           thresholds: 'line6',
           queries: [{ expr: 'topk by (instance) (10, wvo_resolution_loop_attempts)', legend: '{{task_id}}' }],
+          links: taskLinks('__field.labels.task_id'),
           defaults: { custom: { lineInterpolation: 'stepAfter', thresholdsStyle: { mode: 'dashed' } } },
         },
       ],

@@ -303,13 +303,14 @@ export default dashboard({
         {
           type: 'timeseries',
           title: 'Execution duration p50 / p95',
-          description: 'Execution duration quantiles from wvo_execution_duration_seconds, over executions finished within $__rate_interval (gaps while no execution finishes), and over every execution since the exporter started (always drawn).',
+          description: 'Execution duration quantiles from wvo_execution_duration_seconds, over executions finished within $__rate_interval (gaps while no execution finishes), and over every execution since the exporter started (always drawn). With traces on, the dots are exemplars: the latest execution in each duration bucket, a click opens its task\'s trace.',
           w: 8,
           h: 8,
           unit: 'seconds',
           queries: [
             {
               expr: 'histogram_quantile(0.5, sum by (instance, le) (rate(wvo_execution_duration_seconds_bucket{agent_type=~"$agent_type"}[$__rate_interval])))',
+              exemplar: true,
               legend: 'p50 (recent)',
             },
             {
@@ -329,13 +330,14 @@ export default dashboard({
         {
           type: 'timeseries',
           title: 'Execution duration p95 by agent type',
-          description: 'p95 execution duration per agent type over every execution since the exporter started, and the mean duration (sum / count).',
+          description: 'p95 execution duration per agent type over every execution since the exporter started, and the mean duration (sum / count). With traces on, the dots are exemplars: a click opens the task\'s trace.',
           w: 8,
           h: 8,
           unit: 'seconds',
           queries: [
             {
               expr: 'histogram_quantile(0.95, sum by (instance, le, agent_type) (wvo_execution_duration_seconds_bucket{agent_type=~"$agent_type"}))',
+              exemplar: true,
               legend: 'p95 {{agent_type}}',
             },
             {

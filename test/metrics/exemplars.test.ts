@@ -1,0 +1,110 @@
+/**
+ * Exemplars on /metrics: with traces on, the OpenMetrics answer carries on each
+ * wvo_execution_duration_seconds bucket the trace id of the latest task that fell in it; the
+ * text format, and OpenMetrics with traces off, carry none and are byte for byte what they were.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig, workspaceName } from '../../src/config.js';
+import { DURATION_BUCKETS } from '../../src/sources/executions.js';
+import { traceIdOf } from '../../src/tasks/ids.js';
+import { cleanup, cleanupSuite, parseExposition, repoWorkspace, startTestExporter, suiteScoped, type TestExporter } from '../support/server.js';
+
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
+
+const OPENMETRICS = 'application/openmetrics-text; version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+const WORKSPACE = 'exemplar-test';
+const execution = (taskId: string, timestamp: string, durationSeconds: number, model = 'claude-sonnet-4-5') => ({
+  timestamp,
+  type: 'execution_summary',
+  task_id: taskId,
+  agent_type: 'claude_code',
+  model,
+  success: true,
+  final_status: 'completed',
+  duration_seconds: durationSeconds,
+  token_cost_usd: 0.01,
+});
+// Buckets: 12.5 s and 14 s fall in le=15 (T-2 is later), 250 s in le=300, 9000 s in +Inf.
+const files = {
+  'state/telemetry/archives/executions_2026-11-25T00-00-00-000Z.jsonl': [execution('T-1', '2026-11-24T08:00:00.000Z', 12.5)],
+  'state/telemetry/executions.jsonl': [
+    execution('T-2', '2026-11-26T09:30:00.250Z', 14),
+    execution('T-1', '2026-11-26T10:00:00.000Z', 250),
+    execution('T-3', '2026-11-26T11:00:00.000Z', 9000, 'gpt-5-codex'),
+    // no task id: counted, never an exemplar
+    { ...execution('', '2026-11-26T12:00:00.000Z', 13), task_id: undefined },
+  ],
+};
+
+let on: TestExporter;
+let off: TestExporter;
+beforeAll(async () => {
+  // Two exporters on one workspace: the same files, mtimes included.
+  on = await suiteScoped(() => startTestExporter({ files, config: { workspaceName: WORKSPACE, tracesOn: true } }));
+  off = await suiteScoped(() => startTestExporter({ workspace: on.workspace, config: { workspaceName: WORKSPACE, tracesOn: false } }));
+});
+afterAll(cleanupSuite);
+afterEach(cleanup);
+
+async function metrics(url: string, accept?: string): Promise<string> {
+  const res = await fetch(`${url}/metrics`, { headers: accept ? { accept } : {} });
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+/** The catalog's lines, but how long the exporter's own collections took: that differs between two exporters. */
+const wvoLines = (body: string) => body.split('\n').filter((l) => /^(# (HELP|TYPE|UNIT) )?wvo_/.test(l) && !l.startsWith('wvo_collector_cycle_duration_seconds_'));
+
+describe('exemplars on wvo_execution_duration_seconds', () => {
+  it('carry, in OpenMetrics with traces on, the trace id, value and time of the latest execution in each bucket', async () => {
+    const { exemplars, samples } = parseExposition(await metrics(on.url, OPENMETRICS));
+    const trace = (task: string) => traceIdOf(WORKSPACE, task);
+    const found = exemplars.map((e) => ({ model: e.sample.labels.model, le: e.sample.labels.le, labels: e.labels, value: e.value, timestamp: e.timestamp }));
+    expect(found).toEqual([
+      { model: 'claude-sonnet-4-5', le: '15', labels: { trace_id: trace('T-2') }, value: 14, timestamp: Date.parse('2026-11-26T09:30:00.250Z') / 1000 },
+      { model: 'claude-sonnet-4-5', le: '300', labels: { trace_id: trace('T-1') }, value: 250, timestamp: Date.parse('2026-11-26T10:00:00.000Z') / 1000 },
+      { model: 'gpt-5-codex', le: '+Inf', labels: { trace_id: trace('T-3') }, value: 9000, timestamp: Date.parse('2026-11-26T11:00:00.000Z') / 1000 },
+    ]);
+    expect(found.every((e) => /^[0-9a-f]{32}$/.test(e.labels.trace_id!))).toBe(true);
+    // the bucket samples themselves are untouched: cumulative counts as without exemplars
+    const bucket = (le: string) => samples.find((s) => s.name === 'wvo_execution_duration_seconds_bucket' && s.labels.model === 'claude-sonnet-4-5' && s.labels.le === le)?.value;
+    expect([bucket('15'), bucket('300'), bucket('+Inf')]).toEqual([3, 4, 4]);
+    expect(DURATION_BUCKETS).toContain(15);
+  });
+
+  it('derive the trace id from the configured workspace name, or the root base name without one', async () => {
+    const unnamed = await startTestExporter({ files, config: { tracesOn: true } });
+    const { exemplars } = parseExposition(await metrics(unnamed.url, OPENMETRICS));
+    expect(exemplars.find((e) => e.value === 14)?.labels.trace_id).toBe(traceIdOf(workspaceName(unnamed.config), 'T-2'));
+    expect(workspaceName(unnamed.config)).not.toBe(WORKSPACE);
+  });
+
+  it('are on exactly when OpenTelemetry traces are (the exporter reads the same variables)', () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).tracesOn).toBe(true);
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_TRACES_EXPORTER: 'none' }).tracesOn).toBe(false);
+    expect(loadConfig({}).tracesOn).toBe(false);
+  });
+
+  it('are absent from OpenMetrics with traces off, which is otherwise the same exposition', async () => {
+    const [withTraces, without] = await Promise.all([metrics(on.url, OPENMETRICS), metrics(off.url, OPENMETRICS)]);
+    expect(parseExposition(without).exemplars).toEqual([]);
+    expect(without).not.toContain(' # {');
+    const stripped = wvoLines(withTraces).map((l) => l.replace(/ # \{[^}]*\} \S+ \S+$/, ''));
+    expect(stripped).toEqual(wvoLines(without));
+  });
+
+  it('never reach the text format, which stays byte for byte what it is with traces off', async () => {
+    const [withTraces, without] = await Promise.all([metrics(on.url), metrics(off.url)]);
+    expect(withTraces).not.toContain(' # {');
+    expect(wvoLines(withTraces)).toEqual(wvoLines(without));
+    expect(wvoLines(withTraces).length).toBeGreaterThan(100);
+    expect(parseExposition(withTraces).exemplars).toEqual([]);
+  });
+
+  it('are valid OpenMetrics on the sample workspace: every exemplar within its bucket and under 128 characters', async () => {
+    const sample = await startTestExporter({ workspace: repoWorkspace(), config: { tracesOn: true } });
+    const { exemplars } = parseExposition(await metrics(sample.url, OPENMETRICS));
+    expect(exemplars.length).toBeGreaterThan(5);
+    expect(new Set(exemplars.map((e) => e.sample.name))).toEqual(new Set(['wvo_execution_duration_seconds_bucket']));
+  });
+});
