@@ -14,6 +14,7 @@ import { openIdOnlySse, openSse } from './sse-client.js';
 import { formatRows, npmStartRows, type StartRow } from './start.js';
 import { tlsTable, tlsThroughput, type BenchKit } from './tls.js';
 import { atomicWrite, decisionLine, generateWorkspace, PATHS, rng, type WorkspaceInfo } from './workspace.js';
+import { describeSink, startOtlpSink } from './otlp-sink.js';
 import { backfillFigures, printBackfillOnly, sampleFigures, yearFigures } from './backfill.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -266,11 +267,19 @@ function startFlags(): string[] {
   return start.split(/\s+/).filter((w) => w.startsWith('--'));
 }
 
+/**
+ * Every exporter the bench starts sends traces and metrics over OTLP to this loopback sink (unless
+ * BENCH_TRACES=0), so each figure is measured with the whole pipeline on, as the issue's goals ask.
+ */
+let otlpEnv: Record<string, string> = {};
+/** Where each exporter keeps its traces positions file (as a user running it for long would). */
+let positionsDir: string | undefined;
+
 function startExporter(root: string, port: number, env: Record<string, string> = {}): Exporter {
   const extra = [...startFlags(), ...(process.env.BENCH_EXPORTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const proc = track(
     spawn(process.execPath, [...extra, path.join(REPO, 'dist/cli.js')], {
-      env: { ...process.env, WVO_WORKSPACE_ROOT: root, WVO_OBSERVABILITY_PORT: String(port), WVO_RATE_LIMIT_PER_MIN: '0', LOG_LEVEL: 'warn', ...env },
+      env: { ...process.env, WVO_WORKSPACE_ROOT: root, WVO_OBSERVABILITY_PORT: String(port), WVO_RATE_LIMIT_PER_MIN: '0', LOG_LEVEL: 'warn', ...otlpEnv, ...(positionsDir ? { WVO_TRACES_STATE_FILE: path.join(positionsDir, `traces-${port}.json`) } : {}), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
@@ -593,6 +602,11 @@ async function main(): Promise<void> {
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wvo-bench-'));
   tempDirs.push(dir);
+  const sink = process.env.BENCH_TRACES === '0' ? undefined : await startOtlpSink();
+  if (sink) {
+    otlpEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '5000' };
+    positionsDir = dir;
+  }
   const bigRoot = path.join(dir, 'big');
   const roots: [string, string] = [path.join(dir, 'log10'), path.join(dir, 'log50')];
   for (const d of [bigRoot, ...roots]) await fs.mkdir(d);
@@ -740,12 +754,19 @@ async function main(): Promise<void> {
     goal: '≤ 3 s',
     met: coldMs <= 3000,
   });
-  rows.push({ figure: 'peak RSS of the exporter (VmHWM)', measured: mb(hwm), goal: '≤ 150 MB', met: hwm <= 150 * MB });
+  // Traces hold a batch queue and a positions file's state: the issue allows them 10 MB more.
+  const rssGoal = sink ? 160 : 150;
+  rows.push({ figure: `peak RSS of the exporter (VmHWM)${sink ? ', traces on' : ''}`, measured: mb(hwm), goal: `≤ ${rssGoal} MB`, met: hwm <= rssGoal * MB });
   log('backfill on the big workspace and on a tenth of its logs');
   rows.push(...(await backfillFigures(dir, { root: bigRoot, info: big }, log)));
   rows.push(...(await sampleFigures(dir, log)));
   log('backfill: a year of lines, files → blocks');
   rows.push(...(await yearFigures(dir, log)));
+
+  if (sink) {
+    notes.push(describeSink(sink));
+    await sink.close();
+  }
 
   // ---------------------------------------------------------------- report
   const loadAfter = os.loadavg();
