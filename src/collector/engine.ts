@@ -2,8 +2,9 @@ import { sources as allSources, type AnySource } from '../sources/registry.js';
 import { readLogLine } from '../sources/log-line.js';
 import type { DocumentSource, LogSource } from '../sources/source.js';
 import { ArchiveReader } from './archives.js';
-import { readDocument, type FileIdentity } from './files.js';
-import { Tailer } from './tail.js';
+import { fileKey, readDocument, sameFile, type FileIdentity } from './files.js';
+import { Tailer, type LineHandler } from './tail.js';
+import { isTaskEventSource, TaskEventTap, type TaskEventBatch, type TaskEventsOption } from './task-events.js';
 
 export interface LogPoll {
   /** A fresh view of the accumulator, when it changed. */
@@ -19,6 +20,8 @@ export interface LogPoll {
   archivesPending: boolean;
   /** What has been consumed: the collector compares it with the next stat. */
   position: { file: FileIdentity | null; offset: number };
+  /** With the task-events option on, for the logs that carry them: what this poll read. */
+  taskEvents?: TaskEventBatch;
 }
 
 /** Reads and parses sources: the part of collecting that costs CPU, and so may run off the main thread. */
@@ -33,12 +36,14 @@ export interface SourceEngine {
 export interface EngineOptions {
   workspaceRoot: string;
   maxLineBytes: number;
+  /** Turn the lines of the task logs into task events (off unless set: no cost then). */
+  taskEvents?: TaskEventsOption;
 }
 
 /** Does the work in the calling thread; also what each worker thread runs. */
 export class InlineEngine implements SourceEngine {
   private readonly byId = new Map<string, AnySource>();
-  private readonly logs = new Map<string, { tailer: Tailer; acc: unknown; archives?: ArchiveReader; polled: boolean }>();
+  private readonly logs = new Map<string, { tailer: Tailer; acc: unknown; archives?: ArchiveReader; polled: boolean; tap?: TaskEventTap }>();
 
   constructor(
     private readonly options: EngineOptions,
@@ -67,13 +72,21 @@ export class InlineEngine implements SourceEngine {
     const log = this.log(source);
     let accepted = 0;
     let bad = 0;
-    const onLine = (text: string) => {
+    const tap = log.tap;
+    const onLine: LineHandler = (text, offset, length, file) => {
       const line = readLogLine(source, text);
       if (line.kind === 'bad') bad++;
-      if (line.kind !== 'line') return;
-      source.add(log.acc, line.data);
-      accepted++;
+      if (line.kind === 'line') {
+        source.add(log.acc, line.data);
+        accepted++;
+      }
+      tap?.line(offset, length, file, line.kind === 'line' ? line.raw : undefined, line.kind === 'line');
     };
+    if (tap) {
+      const held = log.tailer.position;
+      // The tailer will start this file again from the top (shrunk in place): so do its offsets.
+      if (current && sameFile(current, held.file) && current.size < held.offset) tap.truncated(fileKey(current));
+    }
     try {
       // The live log first: a file renamed into the archives is drained by the tailer, which
       // still holds it, and then skipped by the archive scan as already consumed.
@@ -92,6 +105,13 @@ export class InlineEngine implements SourceEngine {
         archivesPending = scan.pending;
       }
       log.polled = true;
+      let taskEvents: TaskEventBatch | undefined;
+      if (tap) {
+        const present = new Set(log.archives?.present);
+        const live = log.tailer.position.file;
+        if (live) present.add(fileKey(live));
+        taskEvents = tap.take(present);
+      }
       return {
         view: accepted > 0 || result.restarted || archivesRead > 0 ? source.view(log.acc) : undefined,
         accepted,
@@ -101,6 +121,7 @@ export class InlineEngine implements SourceEngine {
         archiveErrors,
         archivesPending,
         position: log.tailer.position,
+        ...(taskEvents ? { taskEvents } : {}),
       };
     } catch (err) {
       await log.tailer.close();
@@ -118,12 +139,13 @@ export class InlineEngine implements SourceEngine {
   private log(source: LogSource) {
     let log = this.logs.get(source.id);
     if (!log) {
-      const { workspaceRoot: root, maxLineBytes } = this.options;
+      const { workspaceRoot: root, maxLineBytes, taskEvents } = this.options;
       log = {
         tailer: new Tailer(root, source.path, maxLineBytes),
         acc: source.create(),
         archives: source.archives ? new ArchiveReader(root, source.archives, maxLineBytes) : undefined,
         polled: false,
+        tap: taskEvents && isTaskEventSource(source.id) ? new TaskEventTap(source.id, taskEvents) : undefined,
       };
       this.logs.set(source.id, log);
     }
