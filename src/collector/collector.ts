@@ -6,7 +6,8 @@ import { Histogram, type HistogramData } from '../sources/aggregate.js';
 import { sources as allSources, type AnySource, type SourceId, type SourceValues } from '../sources/registry.js';
 import type { DocumentSource, LogSource } from '../sources/source.js';
 import { dirChanged, parseArchiveGlob } from './archives.js';
-import { InlineEngine, type SourceEngine } from './engine.js';
+import { InlineEngine, type SourceEngine, type TaskLookup } from './engine.js';
+import type { LineIndexStats } from './line-index.js';
 import { sameIdentity, statFile, statFileSync, type FileIdentity } from './files.js';
 import type { Snapshot, SourceStatus } from './snapshot.js';
 import { isTaskEventSource, type TaskEventBatch, type TaskEventsOption } from './task-events.js';
@@ -142,6 +143,27 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot]; taskEvents: 
   async fresh(maxAgeMs: number): Promise<Snapshot> {
     if (this.current && Date.now() - this.lastCycleStartedAt <= maxAgeMs) return this.current;
     return this.refresh();
+  }
+
+  /**
+   * Every execution and decision line of a task (rotated archives included), read back from
+   * the files through the index the engine builds while parsing; in no particular order.
+   */
+  async taskEvents(taskId: string): Promise<TaskLookup> {
+    const logs = this.slots.filter((s) => s.source.kind === 'log' && isTaskEventSource(s.source.id));
+    const found = await Promise.all(logs.map((s) => this.engine.taskEvents(s.source.id, taskId)));
+    return { events: found.flatMap((f) => f.events), partial: found.some((f) => f.partial) };
+  }
+
+  /** The size of each task log's index, for the benchmark. */
+  async taskIndexStats(): Promise<Record<string, LineIndexStats>> {
+    const out: Record<string, LineIndexStats> = {};
+    for (const s of this.slots) {
+      if (s.source.kind !== 'log' || !isTaskEventSource(s.source.id)) continue;
+      const stats = await this.engine.indexStats(s.source.id);
+      if (stats) out[s.source.id] = stats;
+    }
+    return out;
   }
 
   private async cycle(): Promise<Snapshot> {

@@ -1,10 +1,13 @@
 import { sources as allSources, type AnySource } from '../sources/registry.js';
 import { readLogLine } from '../sources/log-line.js';
 import type { DocumentSource, LogSource } from '../sources/source.js';
+import type { LineRef } from '../tasks/events.js';
 import { ArchiveReader } from './archives.js';
 import { fileKey, readDocument, sameFile, type FileIdentity } from './files.js';
 import { Tailer, type LineHandler } from './tail.js';
-import { isTaskEventSource, TaskEventTap, type TaskEventBatch, type TaskEventsOption } from './task-events.js';
+import { TaskLineIndex, type LineIndexStats } from './line-index.js';
+import { readTaskLines } from './line-reader.js';
+import { isTaskEventSource, rawTaskId, TaskEventTap, type LocatedTaskEvent, type TaskEventBatch, type TaskEventsOption } from './task-events.js';
 
 export interface LogPoll {
   /** A fresh view of the accumulator, when it changed. */
@@ -30,7 +33,17 @@ export interface SourceEngine {
   pollLog(id: string, current: FileIdentity | null): Promise<LogPoll>;
   /** The accumulator's view before anything was read. */
   initialView(id: string): unknown;
+  /** A task's lines in a task log, read back from the files through the index (in file order). */
+  taskEvents(id: string, taskId: string): Promise<TaskLookup>;
+  /** The size of a task log's index. */
+  indexStats(id: string): Promise<LineIndexStats | undefined>;
   close(): Promise<void>;
+}
+
+export interface TaskLookup {
+  events: LocatedTaskEvent[];
+  /** The index was full at some point: some of the task's lines may be missing. */
+  partial: boolean;
 }
 
 export interface EngineOptions {
@@ -43,7 +56,10 @@ export interface EngineOptions {
 /** Does the work in the calling thread; also what each worker thread runs. */
 export class InlineEngine implements SourceEngine {
   private readonly byId = new Map<string, AnySource>();
-  private readonly logs = new Map<string, { tailer: Tailer; acc: unknown; archives?: ArchiveReader; polled: boolean; tap?: TaskEventTap }>();
+  private readonly logs = new Map<
+    string,
+    { tailer: Tailer; acc: unknown; archives?: ArchiveReader; polled: boolean; tap?: TaskEventTap; index?: TaskLineIndex }
+  >();
 
   constructor(
     private readonly options: EngineOptions,
@@ -72,20 +88,24 @@ export class InlineEngine implements SourceEngine {
     const log = this.log(source);
     let accepted = 0;
     let bad = 0;
-    const tap = log.tap;
+    const { tap, index } = log;
+    const taskSource = isTaskEventSource(source.id) ? source.id : undefined;
     const onLine: LineHandler = (text, offset, length, file) => {
       const line = readLogLine(source, text);
       if (line.kind === 'bad') bad++;
       if (line.kind === 'line') {
         source.add(log.acc, line.data);
         accepted++;
+        const task = index && rawTaskId(taskSource!, line.raw);
+        if (task !== undefined) index!.add(task, file, offset, length);
       }
       tap?.line(offset, length, file, line.kind === 'line' ? line.raw : undefined, line.kind === 'line');
     };
-    if (tap) {
-      const held = log.tailer.position;
+    const held = log.tailer.position;
+    if (index && current && sameFile(current, held.file) && current.size < held.offset) {
       // The tailer will start this file again from the top (shrunk in place): so do its offsets.
-      if (current && sameFile(current, held.file) && current.size < held.offset) tap.truncated(fileKey(current));
+      tap?.truncated(fileKey(current));
+      index.truncated(fileKey(current));
     }
     try {
       // The live log first: a file renamed into the archives is drained by the tailer, which
@@ -106,11 +126,14 @@ export class InlineEngine implements SourceEngine {
       }
       log.polled = true;
       let taskEvents: TaskEventBatch | undefined;
-      if (tap) {
+      if (index) {
+        // The files of this log now: the live one and the archives. Lines of any other are gone.
         const present = new Set(log.archives?.present);
         const live = log.tailer.position.file;
         if (live) present.add(fileKey(live));
-        taskEvents = tap.take(present);
+        index.retain(present);
+        for (const key of present) if (!live || key !== fileKey(live)) index.seal(key);
+        taskEvents = tap?.take(present);
       }
       return {
         view: accepted > 0 || result.restarted || archivesRead > 0 ? source.view(log.acc) : undefined,
@@ -132,6 +155,20 @@ export class InlineEngine implements SourceEngine {
     }
   }
 
+  async taskEvents(id: string, taskId: string): Promise<TaskLookup> {
+    const source = this.byId.get(id) as LogSource | undefined;
+    const index = source && this.logs.get(id)?.index;
+    if (!source || !index) return { events: [], partial: false };
+    const lines = index.linesOf(taskId);
+    const log = { root: this.options.workspaceRoot, source: source.id as LineRef['source'], path: source.path, archives: source.archives };
+    const events = lines.length ? await readTaskLines(log, taskId, lines, (key, p) => index.moved(key, p)) : [];
+    return { events, partial: index.partial };
+  }
+
+  async indexStats(id: string): Promise<LineIndexStats | undefined> {
+    return this.logs.get(id)?.index?.stats();
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.logs.values()].map((l) => Promise.all([l.tailer.close(), l.archives?.close()])));
   }
@@ -146,6 +183,7 @@ export class InlineEngine implements SourceEngine {
         archives: source.archives ? new ArchiveReader(root, source.archives, maxLineBytes) : undefined,
         polled: false,
         tap: taskEvents && isTaskEventSource(source.id) ? new TaskEventTap(source.id, taskEvents) : undefined,
+        index: isTaskEventSource(source.id) ? new TaskLineIndex() : undefined,
       };
       this.logs.set(source.id, log);
     }

@@ -5,6 +5,17 @@ import type { TailedFile } from './tail.js';
 export const TASK_EVENT_SOURCES: readonly LineRef['source'][] = ['executions', 'quality_decisions'];
 export const isTaskEventSource = (id: string): id is LineRef['source'] => (TASK_EVENT_SOURCES as readonly string[]).includes(id);
 
+/**
+ * The task id of a raw log line, as the index keys it (`task_id` of an execution, `taskId` of a
+ * decision; a number is taken as its text, like the line schemas' ids); undefined when none.
+ */
+export function rawTaskId(source: LineRef['source'], raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const v = source === 'executions' ? (raw as { task_id?: unknown }).task_id : (raw as { taskId?: unknown }).taskId;
+  if (typeof v === 'string') return v === '' ? undefined : v;
+  return typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
+}
+
 export type LocatedTaskEvent = TaskEvent & { ref: LineRef };
 
 /**

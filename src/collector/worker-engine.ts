@@ -1,7 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../worker-thread.js';
-import { InlineEngine, type EngineOptions, type LogPoll, type SourceEngine } from './engine.js';
+import { InlineEngine, type EngineOptions, type LogPoll, type SourceEngine, type TaskLookup } from './engine.js';
 import type { FileIdentity } from './files.js';
+import type { LineIndexStats } from './line-index.js';
 import type { Request } from './worker.js';
 
 /** JSON documents smaller than this parse on the main thread: a round trip to a worker would cost more. */
@@ -63,6 +64,18 @@ export class WorkerEngine implements SourceEngine {
     const poll = (await this.call(this.logWorker.get(id)!, 'pollLog', [id, current])) as LogPoll;
     if (poll.taskEvents) this.positions.set(id, poll.taskEvents.positions);
     return poll;
+  }
+
+  /** Asked of the worker that holds the log, its index and its files: the lines are read there. */
+  taskEvents(id: string, taskId: string): Promise<TaskLookup> {
+    const worker = this.logWorker.get(id);
+    if (worker === undefined) return Promise.resolve({ events: [], partial: false });
+    return this.call(worker, 'taskEvents', [id, taskId]) as Promise<TaskLookup>;
+  }
+
+  indexStats(id: string): Promise<LineIndexStats | undefined> {
+    const worker = this.logWorker.get(id);
+    return worker === undefined ? Promise.resolve(undefined) : (this.call(worker, 'indexStats', [id]) as Promise<LineIndexStats | undefined>);
   }
 
   async close(): Promise<void> {
