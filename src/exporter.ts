@@ -83,6 +83,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     prometheus,
     sse,
     auth: Authenticator.fromConfig(config),
+    taskLines: (taskId: string) => collector.taskEvents(taskId),
   };
   const app = createApp(deps);
   const fast = createFastPath(deps);

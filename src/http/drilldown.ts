@@ -3,18 +3,26 @@
  * serialise its answer. Tasks answers carry the roadmap's content hash as ETag (304 on a match);
  * exports stream.
  */
+import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { Snapshot } from '../collector/snapshot.js';
 import { CSV_EXPORTS, csvFileName, csvStream } from '../views/csv.js';
 import { listTasks, taskDetail, taskIndex, type Outcome, type TaskFilter } from '../views/tasks.js';
-import { DEFAULT_LIMIT, parseQuery, TaskExportQuery, TaskListQuery, toFilter } from './task-query.js';
+import { emptyTotals, fullTimeline, timelinePage, type TaskLines } from '../views/timeline.js';
+import { DEFAULT_LIMIT, DEFAULT_TIMELINE_LIMIT, parseQuery, TaskExportQuery, TaskListQuery, TimelineQuery, toFilter } from './task-query.js';
 
 export type Handler = (req: Request, res: Response) => void | Promise<void>;
 export type RouteTable = [path: string, handler: Handler][];
 
 export const TASKS_PATH = '/api/tasks';
 export const TASK_PATH = '/api/tasks/:id';
+export const TIMELINE_PATH = '/api/tasks/:id/timeline';
+
+/** Finds a task's lines in the logs (the collector's line index). */
+export type TaskLookup = (taskId: string) => Promise<TaskLines>;
+
+const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
 export const EXPORT_PREFIX = '/api/metrics/export/';
 
 const badQuery = (res: Response, e: { parameter: string; error: string }) =>
@@ -41,7 +49,7 @@ function sendTagged<T>(req: Request, res: Response, tag: string, outcome: Outcom
   if (!notModified(req, res, tag)) res.json(outcome.value);
 }
 
-export function drilldownRoutes(ready: (res: Response) => Snapshot | undefined): RouteTable {
+export function drilldownRoutes(ready: (res: Response) => Snapshot | undefined, lookup: TaskLookup): RouteTable {
   const tasks: Handler = (req, res) => {
     const q = parseQuery(TaskListQuery, req.query);
     if (!q.ok) return badQuery(res, q);
@@ -51,11 +59,30 @@ export function drilldownRoutes(ready: (res: Response) => Snapshot | undefined):
     sendTagged(req, res, index.hash, listTasks(index, toFilter(q.value), { limit: q.value.limit ?? DEFAULT_LIMIT, cursor: q.value.cursor }));
   };
 
-  const task: Handler = (req, res) => {
+  const task: Handler = async (req, res) => {
     const s = ready(res);
     if (!s) return;
     const index = taskIndex(s.data.roadmap);
-    sendTagged(req, res, index.hash, taskDetail(index, String(req.params.id)));
+    const id = String(req.params.id);
+    if (!index.byId.has(id)) return sendTagged(req, res, index.hash, taskDetail(index, id, emptyTotals()));
+    const totals = fullTimeline(s, id, await lookup(id))?.totals ?? emptyTotals();
+    // The roadmap's version and the totals': either changing changes the answer.
+    sendTagged(req, res, digest(`${index.hash}\u0000${JSON.stringify(totals)}`), taskDetail(index, id, totals));
+  };
+
+  const timeline: Handler = async (req, res) => {
+    const q = parseQuery(TimelineQuery, req.query);
+    if (!q.ok) return badQuery(res, q);
+    const s = ready(res);
+    if (!s) return;
+    const id = String(req.params.id);
+    const full = fullTimeline(s, id, await lookup(id));
+    if (!full) return void res.status(404).json({ error: `no task with id ${JSON.stringify(id.slice(0, 200))} in the roadmap, the logs or the resolution file` });
+    const page = timelinePage(full, { limit: q.value.limit ?? DEFAULT_TIMELINE_LIMIT, cursor: q.value.cursor });
+    if (!page.ok) return sendTagged(req, res, '', page);
+    // Tagged by content: the answer changes with any line of the task, not with every snapshot.
+    const body = JSON.stringify(page.value);
+    if (!notModified(req, res, digest(body))) res.type('application/json').send(body);
   };
 
   const exports: RouteTable = [...CSV_EXPORTS.values()].map((e) => [
@@ -77,5 +104,5 @@ export function drilldownRoutes(ready: (res: Response) => Snapshot | undefined):
     },
   ]);
 
-  return [[TASKS_PATH, tasks], [TASK_PATH, task], ...exports];
+  return [[TASKS_PATH, tasks], [TASK_PATH, task], [TIMELINE_PATH, timeline], ...exports];
 }
