@@ -161,7 +161,7 @@ export class InlineEngine implements SourceEngine {
     if (!source || !index) return { events: [], partial: false };
     const lines = index.linesOf(taskId);
     const log = { root: this.options.workspaceRoot, source: source.id as LineRef['source'], path: source.path, archives: source.archives };
-    const events = lines.length ? await readTaskLines(log, taskId, lines, (key, p) => index.moved(key, p)) : [];
+    const events = lines.length ? readTaskLines(log, taskId, lines, (key, p) => index.moved(key, p)) : [];
     return { events, partial: index.partial };
   }
 

@@ -9,7 +9,8 @@ import type { Request, Response } from 'express';
 import type { Snapshot } from '../collector/snapshot.js';
 import { CSV_EXPORTS, csvFileName, csvStream } from '../views/csv.js';
 import { listTasks, taskDetail, taskIndex, type Outcome, type TaskFilter } from '../views/tasks.js';
-import { emptyTotals, fullTimeline, timelinePage, type TaskLines } from '../views/timeline.js';
+import { emptyTotals, type TaskLines } from '../views/timeline.js';
+import { TimelineCache } from '../views/timeline-cache.js';
 import { DEFAULT_LIMIT, DEFAULT_TIMELINE_LIMIT, parseQuery, TaskExportQuery, TaskListQuery, TimelineQuery, toFilter } from './task-query.js';
 
 export type Handler = (req: Request, res: Response) => void | Promise<void>;
@@ -50,6 +51,8 @@ function sendTagged<T>(req: Request, res: Response, tag: string, outcome: Outcom
 }
 
 export function drilldownRoutes(ready: (res: Response) => Snapshot | undefined, lookup: TaskLookup): RouteTable {
+  const timelines = new TimelineCache(lookup);
+
   const tasks: Handler = (req, res) => {
     const q = parseQuery(TaskListQuery, req.query);
     if (!q.ok) return badQuery(res, q);
@@ -65,7 +68,7 @@ export function drilldownRoutes(ready: (res: Response) => Snapshot | undefined, 
     const index = taskIndex(s.data.roadmap);
     const id = String(req.params.id);
     if (!index.byId.has(id)) return sendTagged(req, res, index.hash, taskDetail(index, id, emptyTotals()));
-    const totals = fullTimeline(s, id, await lookup(id))?.totals ?? emptyTotals();
+    const totals = (await timelines.timeline(s, id))?.totals ?? emptyTotals();
     // The roadmap's version and the totals': either changing changes the answer.
     sendTagged(req, res, digest(`${index.hash}\u0000${JSON.stringify(totals)}`), taskDetail(index, id, totals));
   };
@@ -76,13 +79,11 @@ export function drilldownRoutes(ready: (res: Response) => Snapshot | undefined, 
     const s = ready(res);
     if (!s) return;
     const id = String(req.params.id);
-    const full = fullTimeline(s, id, await lookup(id));
-    if (!full) return void res.status(404).json({ error: `no task with id ${JSON.stringify(id.slice(0, 200))} in the roadmap, the logs or the resolution file` });
-    const page = timelinePage(full, { limit: q.value.limit ?? DEFAULT_TIMELINE_LIMIT, cursor: q.value.cursor });
+    const page = await timelines.page(s, id, { limit: q.value.limit ?? DEFAULT_TIMELINE_LIMIT, cursor: q.value.cursor });
+    if (!page) return void res.status(404).json({ error: `no task with id ${JSON.stringify(id.slice(0, 200))} in the roadmap, the logs or the resolution file` });
     if (!page.ok) return sendTagged(req, res, '', page);
     // Tagged by content: the answer changes with any line of the task, not with every snapshot.
-    const body = JSON.stringify(page.value);
-    if (!notModified(req, res, digest(body))) res.type('application/json').send(body);
+    if (!notModified(req, res, page.value.etag)) res.type('application/json').send(page.value.body);
   };
 
   const exports: RouteTable = [...CSV_EXPORTS.values()].map((e) => [
