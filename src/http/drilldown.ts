@@ -9,8 +9,8 @@ import type { Request, Response } from 'express';
 import type { Snapshot } from '../collector/snapshot.js';
 import { CSV_EXPORTS, csvFileName, csvStream } from '../views/csv.js';
 import { listTasks, taskDetail, taskIndex, type Outcome, type TaskFilter } from '../views/tasks.js';
-import { emptyTotals, type TaskLines } from '../views/timeline.js';
-import { TimelineCache } from '../views/timeline-cache.js';
+import { emptyTotals } from '../views/timeline.js';
+import type { TimelineCache } from '../views/timeline-cache.js';
 import { DEFAULT_LIMIT, DEFAULT_TIMELINE_LIMIT, parseQuery, TaskExportQuery, TaskListQuery, TimelineQuery, toFilter } from './task-query.js';
 
 export type Handler = (req: Request, res: Response) => void | Promise<void>;
@@ -19,9 +19,6 @@ export type RouteTable = [path: string, handler: Handler][];
 export const TASKS_PATH = '/api/tasks';
 export const TASK_PATH = '/api/tasks/:id';
 export const TIMELINE_PATH = '/api/tasks/:id/timeline';
-
-/** Finds a task's lines in the logs (the collector's line index). */
-export type TaskLookup = (taskId: string) => Promise<TaskLines>;
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
 export const EXPORT_PREFIX = '/api/metrics/export/';
@@ -34,12 +31,17 @@ export function notModified(req: Request, res: Response, tag: string): boolean {
   // no-cache rather than no-store: a client may keep the answer, and revalidates it with If-None-Match.
   const etag = `"${tag}"`;
   res.set({ ETag: etag, 'Cache-Control': 'no-cache' });
-  // Not req.fresh: it ignores If-None-Match when the request says Cache-Control: no-cache, which
-  // fetch() adds to every request carrying If-None-Match; an origin server answers it anyway (RFC 9110 §13.1.2).
-  const candidates = req.headers['if-none-match']?.split(',').map((t) => t.trim().replace(/^W\//, ''));
-  if (!candidates?.some((t) => t === etag || t === '*')) return false;
+  if (!namesTag(req.headers['if-none-match'], etag)) return false;
   res.status(304).end();
   return true;
+}
+
+/** Whether an If-None-Match header names this (quoted) entity tag, weakly compared. */
+export function namesTag(ifNoneMatch: string | undefined, etag: string): boolean {
+  // Not req.fresh: it ignores If-None-Match when the request says Cache-Control: no-cache, which
+  // fetch() adds to every request carrying If-None-Match; an origin server answers it anyway (RFC 9110 §13.1.2).
+  const candidates = ifNoneMatch?.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  return candidates?.some((t) => t === etag || t === '*') ?? false;
 }
 
 function sendTagged<T>(req: Request, res: Response, tag: string, outcome: Outcome<T>): void {
@@ -50,9 +52,7 @@ function sendTagged<T>(req: Request, res: Response, tag: string, outcome: Outcom
   if (!notModified(req, res, tag)) res.json(outcome.value);
 }
 
-export function drilldownRoutes(ready: (res: Response) => Snapshot | undefined, lookup: TaskLookup): RouteTable {
-  const timelines = new TimelineCache(lookup);
-
+export function drilldownRoutes(ready: (res: Response) => Snapshot | undefined, timelines: TimelineCache): RouteTable {
   const tasks: Handler = (req, res) => {
     const q = parseQuery(TaskListQuery, req.query);
     if (!q.ok) return badQuery(res, q);

@@ -24,6 +24,8 @@ interface Entry {
   pages: Map<string, Outcome<RenderedPage>>;
 }
 
+const pageKey = (page: { limit: number; cursor?: string }) => `${page.limit}\u0000${page.cursor ?? ''}`;
+
 const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64url').slice(0, 22);
 
 export class TimelineCache {
@@ -42,7 +44,7 @@ export class TimelineCache {
     const entry = this.entry(s, id);
     const full = await entry.full;
     if (!full) return undefined;
-    const key = `${page.limit}\u0000${page.cursor ?? ''}`;
+    const key = pageKey(page);
     let out = entry.pages.get(key);
     if (!out) {
       const p = timelinePage(full, page);
@@ -51,6 +53,13 @@ export class TimelineCache {
       entry.pages.set(key, out);
     }
     return out;
+  }
+
+  /** A page already rendered for this snapshot, without waiting: what the fast path serves. */
+  peek(s: Snapshot, id: string, page: { limit: number; cursor?: string }): RenderedPage | undefined {
+    if (s.version !== this.version) return undefined;
+    const out = this.entries.get(id)?.pages.get(pageKey(page));
+    return out?.ok ? out.value : undefined;
   }
 
   private entry(s: Snapshot, id: string): Entry {
