@@ -3,15 +3,19 @@
  * holds the logs, and a read of its lines) once per snapshot version, however many requests
  * ask meanwhile, and each page rendered once. Every line the collector reads makes a new
  * version, so an answer is never older than the snapshot it is served with. Only the current
- * version's entries are kept, at most MAX_TASKS of them.
+ * version's entries are kept: at most TIMELINE_CACHE_LIMITS, the least recently
+ * used going first (a timeline larger than that alone is answered, not kept).
  */
 import { createHash } from 'node:crypto';
 import type { Snapshot } from '../collector/snapshot.js';
 import type { Outcome } from './tasks.js';
 import { fullTimeline, timelinePage, type FullTimeline, type TaskLines } from './timeline.js';
 
-const MAX_TASKS = 64;
 const MAX_PAGES = 16;
+/** What the cache keeps at most: timelines, and bytes (their events estimated, their pages as rendered). */
+export const TIMELINE_CACHE_LIMITS = { tasks: 64, bytes: 16 * 1024 * 1024 };
+/** What an event of a timeline holds in memory, about (its objects, not its JSON). */
+const EVENT_BYTES = 1024;
 
 /** A page as sent: its JSON bytes and their ETag. */
 export interface RenderedPage {
@@ -20,8 +24,11 @@ export interface RenderedPage {
 }
 
 interface Entry {
+  id: string;
   full: Promise<FullTimeline | undefined>;
   pages: Map<string, Outcome<RenderedPage>>;
+  /** Its events and rendered pages, in bytes (estimated for the events). */
+  bytes: number;
 }
 
 const pageKey = (page: { limit: number; cursor?: string }) => `${page.limit}\u0000${page.cursor ?? ''}`;
@@ -31,8 +38,12 @@ const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('bas
 export class TimelineCache {
   private version = -1;
   private entries = new Map<string, Entry>();
+  private bytes = 0;
 
-  constructor(private readonly lookup: (taskId: string) => Promise<TaskLines>) {}
+  constructor(
+    private readonly lookup: (taskId: string) => Promise<TaskLines>,
+    private readonly limits = TIMELINE_CACHE_LIMITS,
+  ) {}
 
   /** The task's whole timeline as of this snapshot; undefined when nothing knows the id. */
   timeline(s: Snapshot, id: string): Promise<FullTimeline | undefined> {
@@ -49,8 +60,13 @@ export class TimelineCache {
     if (!out) {
       const p = timelinePage(full, page);
       out = p.ok ? { ok: true, value: render(p.value) } : p;
-      if (entry.pages.size >= MAX_PAGES) entry.pages.delete(entry.pages.keys().next().value!);
+      if (entry.pages.size >= MAX_PAGES) {
+        const [oldest, dropped] = entry.pages.entries().next().value!;
+        entry.pages.delete(oldest);
+        this.weigh(entry, -(dropped.ok ? dropped.value.body.length : 0));
+      }
       entry.pages.set(key, out);
+      this.weigh(entry, out.ok ? out.value.body.length : 0);
     }
     return out;
   }
@@ -66,6 +82,7 @@ export class TimelineCache {
     if (s.version !== this.version) {
       this.version = s.version;
       this.entries = new Map();
+      this.bytes = 0;
     }
     let entry = this.entries.get(id);
     if (entry) {
@@ -76,14 +93,34 @@ export class TimelineCache {
     }
     const entries = this.entries;
     const full = this.lookup(id).then((lines) => fullTimeline(s, id, lines));
-    entry = { full, pages: new Map() };
-    // A failed lookup is not kept: the next request tries again.
-    full.catch(() => {
-      if (entries.get(id) === entry) entries.delete(id);
-    });
-    entries.set(id, entry);
-    if (entries.size > MAX_TASKS) entries.delete(entries.keys().next().value!);
-    return entry;
+    const created: Entry = { id, full, pages: new Map(), bytes: 0 };
+    full.then(
+      (t) => this.weigh(created, (t?.entries.length ?? 0) * EVENT_BYTES),
+      // A failed lookup is not kept: the next request tries again.
+      () => entries.get(id) === created && this.drop(id),
+    );
+    entries.set(id, created);
+    if (entries.size > this.limits.tasks) this.drop(entries.keys().next().value!);
+    return created;
+  }
+
+  /** Counts bytes an entry gained (or lost), then drops the least recently used entries over budget. */
+  private weigh(entry: Entry, bytes: number): void {
+    if (this.entries.get(entry.id) !== entry) return;
+    entry.bytes += bytes;
+    this.bytes += bytes;
+    for (const [id, e] of this.entries) {
+      if (this.bytes <= this.limits.bytes) break;
+      this.drop(id);
+      if (e === entry) break;
+    }
+  }
+
+  private drop(id: string): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    this.entries.delete(id);
+    this.bytes -= e.bytes;
   }
 }
 

@@ -46,4 +46,27 @@ describe('TimelineCache', () => {
     expect(grown?.ok && JSON.parse(grown.value.body.toString()).total).toBe(8);
     expect(grown?.ok && grown.value.etag).not.toBe(first.value.etag);
   });
+
+  it('keeps at most its limits, least recently used first; a timeline over the byte budget is answered, not kept', async () => {
+    const ws = await createWorkspace();
+    await writeTimelineFixture(ws);
+    const collector = testCollector(ws.root);
+    const s = await collector.start();
+    const asked: string[] = [];
+    const lookup = (id: string) => {
+      asked.push(id);
+      return collector.taskEvents(id);
+    };
+    const two = new TimelineCache(lookup, { tasks: 2, bytes: 1 << 20 });
+    for (const id of ['T-7', 'T-8', 'T-7', 'X-1', 'T-7', 'T-8']) await two.page(s, id, { limit: 10 });
+    // T-8 was the least recently used when X-1 came; T-7 never was.
+    expect(asked).toEqual(['T-7', 'T-8', 'X-1', 'T-8']);
+
+    asked.length = 0;
+    const tiny = new TimelineCache(lookup, { tasks: 64, bytes: 3000 });
+    for (let i = 0; i < 3; i++) expect((await tiny.page(s, 'T-7', { limit: 10 }))?.ok).toBe(true); // 7 events: over 3000 bytes
+    await tiny.page(s, 'X-1', { limit: 10 });
+    await tiny.page(s, 'X-1', { limit: 10 });
+    expect(asked).toEqual(['T-7', 'T-7', 'T-7', 'X-1']);
+  });
 });
