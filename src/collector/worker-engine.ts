@@ -69,13 +69,14 @@ export class WorkerEngine implements SourceEngine {
   /** Asked of the worker that holds the log, its index and its files: the lines are read there. */
   taskEvents(id: string, taskId: string): Promise<TaskLookup> {
     const worker = this.logWorker.get(id);
-    if (worker === undefined) return Promise.resolve({ events: [], partial: false });
+    // Closed: the workers would never answer (a request arriving while the exporter stops).
+    if (worker === undefined || this.closed) return Promise.resolve({ events: [], partial: false });
     return this.call(worker, 'taskEvents', [id, taskId]) as Promise<TaskLookup>;
   }
 
   indexStats(id: string): Promise<LineIndexStats | undefined> {
     const worker = this.logWorker.get(id);
-    return worker === undefined ? Promise.resolve(undefined) : (this.call(worker, 'indexStats', [id]) as Promise<LineIndexStats | undefined>);
+    return worker === undefined || this.closed ? Promise.resolve(undefined) : (this.call(worker, 'indexStats', [id]) as Promise<LineIndexStats | undefined>);
   }
 
   async close(): Promise<void> {
