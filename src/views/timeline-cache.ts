@@ -2,9 +2,10 @@
  * Task timelines as answered: each task's timeline is looked up (a round trip to the worker that
  * holds the logs, and a read of its lines) once per snapshot version, however many requests
  * ask meanwhile, and each page rendered once. Every line the collector reads makes a new
- * version, so an answer is never older than the snapshot it is served with. Only the current
- * version's entries are kept: at most TIMELINE_CACHE_LIMITS, the least recently
- * used going first (a timeline larger than that alone is answered, not kept).
+ * version, so an answer awaited here is never older than the snapshot it is served with (peek
+ * may give the previous one's meanwhile). The current version's entries are kept, at most
+ * TIMELINE_CACHE_LIMITS, the least recently used going first (a timeline larger than that alone
+ * is answered, not kept), and the previous version's until the next.
  */
 import { createHash } from 'node:crypto';
 import type { Snapshot } from '../collector/snapshot.js';
@@ -38,6 +39,8 @@ const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('bas
 export class TimelineCache {
   private version = -1;
   private entries = new Map<string, Entry>();
+  /** The previous version's entries, whose pages the fast path serves while the new ones are made. */
+  private previous = new Map<string, Entry>();
   private bytes = 0;
 
   constructor(
@@ -71,19 +74,33 @@ export class TimelineCache {
     return out;
   }
 
-  /** A page already rendered for this snapshot, without waiting: what the fast path serves. */
+  /**
+   * A page already rendered, without waiting: what the fast path serves. This snapshot's if it
+   * is made; else the previous version's, while this one's is made (started here): under a
+   * stream of new versions (every line appended makes one) requests do not all queue behind
+   * each lookup, and the answer is at most one lookup old.
+   */
   peek(s: Snapshot, id: string, page: { limit: number; cursor?: string }): RenderedPage | undefined {
-    if (s.version !== this.version) return undefined;
-    const out = this.entries.get(id)?.pages.get(pageKey(page));
-    return out?.ok ? out.value : undefined;
+    this.sync(s);
+    const key = pageKey(page);
+    const current = this.entries.get(id)?.pages.get(key);
+    if (current) return current.ok ? current.value : undefined;
+    const stale = this.previous.get(id)?.pages.get(key);
+    if (!stale?.ok) return undefined;
+    void this.page(s, id, page).catch(() => undefined);
+    return stale.value;
+  }
+
+  private sync(s: Snapshot): void {
+    if (s.version === this.version) return;
+    this.version = s.version;
+    this.previous = this.entries;
+    this.entries = new Map();
+    this.bytes = 0;
   }
 
   private entry(s: Snapshot, id: string): Entry {
-    if (s.version !== this.version) {
-      this.version = s.version;
-      this.entries = new Map();
-      this.bytes = 0;
-    }
+    this.sync(s);
     let entry = this.entries.get(id);
     if (entry) {
       // Most recently used last: the first entry is the one to drop.

@@ -39,10 +39,17 @@ describe('TimelineCache', () => {
     expect(await cache.page(s, 'nobody', { limit: 10 })).toBeUndefined();
     expect(asked).toEqual(['T-7', 'nobody']);
 
+    expect(cache.peek(s, 'T-7', { limit: 100 })).toBe(first.value);
+    expect(cache.peek(s, 'T-7', { limit: 3 })).toBeUndefined();
+
     await ws.append(EXECUTIONS, jsonl([execution('T-7', 6, { agent_type: 'codex', success: true })]));
     s = await collector.refresh();
-    const grown = await cache.page(s, 'T-7', { limit: 100 });
+    // A new version: peek gives the previous page while it starts this version's lookup, once.
+    expect(cache.peek(s, 'T-7', { limit: 100 })).toBe(first.value);
+    expect(cache.peek(s, 'T-7', { limit: 100 })).toBe(first.value);
     expect(asked).toEqual(['T-7', 'nobody', 'T-7']);
+    const grown = await cache.page(s, 'T-7', { limit: 100 });
+    expect(cache.peek(s, 'T-7', { limit: 100 })).toBe(grown?.ok && grown.value);
     expect(grown?.ok && JSON.parse(grown.value.body.toString()).total).toBe(8);
     expect(grown?.ok && grown.value.etag).not.toBe(first.value.etag);
   });
