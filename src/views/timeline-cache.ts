@@ -3,9 +3,9 @@
  * holds the logs, and a read of its lines) once per snapshot version, however many requests
  * ask meanwhile, and each page rendered once. Every line the collector reads makes a new
  * version, so an answer awaited here is never older than the snapshot it is served with (peek
- * may give the previous one's meanwhile). The current version's entries are kept, at most
+ * may give an older one meanwhile). The current version's entries are kept, at most
  * TIMELINE_CACHE_LIMITS, the least recently used going first (a timeline larger than that alone
- * is answered, not kept), and the previous version's until the next.
+ * is answered, not kept), and the newest page of as many tasks and queries, in half the bytes.
  */
 import { createHash } from 'node:crypto';
 import type { Snapshot } from '../collector/snapshot.js';
@@ -39,9 +39,10 @@ const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('bas
 export class TimelineCache {
   private version = -1;
   private entries = new Map<string, Entry>();
-  /** The previous version's entries, whose pages the fast path serves while the new ones are made. */
-  private previous = new Map<string, Entry>();
   private bytes = 0;
+  /** The newest page rendered for each task and query, of whatever version: what peek serves while this version's is made. */
+  private readonly newest = new Map<string, RenderedPage>();
+  private newestBytes = 0;
 
   constructor(
     private readonly lookup: (taskId: string) => Promise<TaskLines>,
@@ -70,13 +71,14 @@ export class TimelineCache {
       }
       entry.pages.set(key, out);
       this.weigh(entry, out.ok ? out.value.body.length : 0);
+      if (out.ok && this.entries.get(id) === entry) this.keepNewest(`${id}\u0000${key}`, out.value);
     }
     return out;
   }
 
   /**
    * A page already rendered, without waiting: what the fast path serves. This snapshot's if it
-   * is made; else the previous version's, while this one's is made (started here): under a
+   * is made; else the newest one made before, while this one's is made (started here): under a
    * stream of new versions (every line appended makes one) requests do not all queue behind
    * each lookup, and the answer is at most one lookup old.
    */
@@ -85,18 +87,28 @@ export class TimelineCache {
     const key = pageKey(page);
     const current = this.entries.get(id)?.pages.get(key);
     if (current) return current.ok ? current.value : undefined;
-    const stale = this.previous.get(id)?.pages.get(key);
-    if (!stale?.ok) return undefined;
-    void this.page(s, id, page).catch(() => undefined);
-    return stale.value;
+    const stale = this.newest.get(`${id}\u0000${key}`);
+    if (stale) void this.page(s, id, page).catch(() => undefined);
+    return stale;
   }
 
   private sync(s: Snapshot): void {
     if (s.version === this.version) return;
     this.version = s.version;
-    this.previous = this.entries;
     this.entries = new Map();
     this.bytes = 0;
+  }
+
+  private keepNewest(key: string, page: RenderedPage): void {
+    const old = this.newest.get(key);
+    this.newest.delete(key);
+    this.newestBytes += page.body.length - (old?.body.length ?? 0);
+    this.newest.set(key, page);
+    for (const [k, p] of this.newest) {
+      if (this.newest.size <= this.limits.tasks && this.newestBytes <= this.limits.bytes / 2) break;
+      this.newest.delete(k);
+      this.newestBytes -= p.body.length;
+    }
   }
 
   private entry(s: Snapshot, id: string): Entry {
