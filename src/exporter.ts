@@ -15,6 +15,7 @@ import { startOtlpPush, type OtlpPush, type OtlpSettings } from './metrics/otlp.
 import { PrometheusProjection } from './metrics/prometheus.js';
 import { watchBudgets } from './sources/budgets.js';
 import { ViewCache } from './views/cache.js';
+import { TimelineCache } from './views/timeline-cache.js';
 import { EXPORTER_VERSION } from './version.js';
 
 export interface RunningExporter {
@@ -85,6 +86,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     prometheus,
     sse,
     auth: Authenticator.fromConfig(config),
+    timelines: new TimelineCache((taskId) => collector.taskEvents(taskId)),
   };
   const app = createApp(deps);
   const fast = createFastPath(deps);
