@@ -1,9 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { statFileSync, type FileIdentity } from './files.js';
-import { Tailer } from './tail.js';
-
-const fileKey = (f: { dev: number; ino: number }) => `${f.dev}:${f.ino}`;
+import { fileKey, statFileSync, type FileIdentity } from './files.js';
+import { Tailer, type LineHandler } from './tail.js';
 
 /** A glob with `*` in the file name only (`dir/name_*.jsonl`) as its directory and a name matcher. */
 export function parseArchiveGlob(glob: string): { dir: string; matches: (name: string) => boolean } {
@@ -50,6 +48,8 @@ export class ArchiveReader {
   /** Archives still settling, tailed from where their last read stopped. */
   private readonly settling = new Map<string, Tailer>();
   private pending = false;
+  /** The identities of the archives as of the last scan. */
+  private listed = new Set<string>();
 
   constructor(
     private readonly root: string,
@@ -64,20 +64,28 @@ export class ArchiveReader {
     if (file) this.consumed.add(fileKey(file));
   }
 
+  /** The identities (`dev:ino`) of the archives present at the last scan that listed the directory. */
+  get present(): ReadonlySet<string> {
+    return this.listed;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.settling.values()].map((t) => t.close()));
     this.settling.clear();
   }
 
   /** Reads the archives not read yet, when the directory changed (or `force`). */
-  async scan(onLine: (line: string) => void, live: FileIdentity | null, force: boolean): Promise<ArchiveScan> {
+  async scan(onLine: LineHandler, live: FileIdentity | null, force: boolean): Promise<ArchiveScan> {
     const out: ArchiveScan = { files: 0, oversized: 0, errors: [], pending: false };
     const absDir = path.join(this.root, this.dir);
     const dirStat = statFileSync(absDir);
     if (!force && !this.pending && !dirChanged(dirStat, this.lastDir)) return out;
     if (dirChanged(dirStat, this.lastDir)) this.failed.clear();
     this.lastDir = dirStat;
-    if (!dirStat) return out;
+    if (!dirStat) {
+      this.listed = new Set();
+      return out;
+    }
     const names = (await fs.readdir(absDir).catch(() => [] as string[])).filter(this.matches).sort();
     const present = new Set<string>();
     for (const name of names) {
@@ -131,6 +139,7 @@ export class ArchiveReader {
       await tailer.close();
       this.settling.delete(key);
     }
+    this.listed = present;
     const keep = new Set([...this.consumed].filter((k) => present.has(k)));
     if (live) keep.add(fileKey(live));
     this.consumed = keep;

@@ -6,9 +6,11 @@ import { Histogram, type HistogramData } from '../sources/aggregate.js';
 import { sources as allSources, type AnySource, type SourceId, type SourceValues } from '../sources/registry.js';
 import type { DocumentSource, LogSource } from '../sources/source.js';
 import { dirChanged, parseArchiveGlob } from './archives.js';
-import { InlineEngine, type SourceEngine } from './engine.js';
+import { InlineEngine, type SourceEngine, type TaskLookup } from './engine.js';
+import type { LineIndexStats } from './line-index.js';
 import { sameIdentity, statFile, statFileSync, type FileIdentity } from './files.js';
 import type { Snapshot, SourceStatus } from './snapshot.js';
+import { isTaskEventSource, type TaskEventBatch, type TaskEventsOption } from './task-events.js';
 import { WorkerEngine } from './worker-engine.js';
 
 const sameStatus = (a: Slot['status'], b: Slot['status']) =>
@@ -29,6 +31,12 @@ export interface CollectorOptions {
   sources?: readonly AnySource[];
   /** Worker threads for parsing logs and large documents (the exporter uses them); 0 or unset: inline. */
   parseWorkers?: number;
+  /**
+   * Emit `taskEvents` with the execution and decision lines read (rotated archives included) as
+   * located task events, and the byte offset consumed per file: from the lines read after the
+   * first poll (`'start'`), or from saved positions. Off unless set.
+   */
+  taskEvents?: TaskEventsOption;
 }
 
 interface Slot {
@@ -41,6 +49,9 @@ interface Slot {
   /** For logs with archives: the archive directory's path, and its stat as of the last poll (a change means a new archive). */
   archivePath?: string;
   archiveDir?: FileIdentity | null;
+  /** With task events on: the log has been polled once (its baseline taken), and its latest positions. */
+  polled?: boolean;
+  taskPositions?: Record<string, number>;
 }
 
 /**
@@ -48,7 +59,7 @@ interface Slot {
  * immutable snapshot. Refreshes are single-flight: callers arriving during a refresh share the
  * next one instead of starting their own.
  */
-export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
+export class Collector extends EventEmitter<{ snapshot: [Snapshot]; taskEvents: [TaskEventBatch] }> {
   private current: Snapshot | undefined;
   private readonly slots: Slot[];
   private inflight: Promise<Snapshot> | null = null;
@@ -60,13 +71,15 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
   private readonly watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
   private stopped = false;
   private readonly engine: SourceEngine;
+  /** Task events read this cycle, emitted together once its polls are done. */
+  private taskEventBatches: TaskEventBatch[] = [];
   /** How many cycles ran, and how many of them parsed something (for tests and the benchmark). */
   readonly counters = { cycles: 0, changedCycles: 0, watchEvents: 0 };
 
   constructor(private readonly options: CollectorOptions) {
     super();
     const sources = options.sources ?? allSources;
-    const engineOptions = { workspaceRoot: options.workspaceRoot, maxLineBytes: options.maxLineBytes };
+    const engineOptions = { workspaceRoot: options.workspaceRoot, maxLineBytes: options.maxLineBytes, ...(options.taskEvents ? { taskEvents: options.taskEvents } : {}) };
     this.engine = options.parseWorkers
       ? new WorkerEngine(engineOptions, sources.filter((s) => s.kind === 'log').map((s) => s.id), options.parseWorkers)
       : new InlineEngine(engineOptions, sources);
@@ -132,6 +145,27 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
     return this.refresh();
   }
 
+  /**
+   * Every execution and decision line of a task (rotated archives included), read back from
+   * the files through the index the engine builds while parsing; in no particular order.
+   */
+  async taskEvents(taskId: string): Promise<TaskLookup> {
+    const logs = this.slots.filter((s) => s.source.kind === 'log' && isTaskEventSource(s.source.id));
+    const found = await Promise.all(logs.map((s) => this.engine.taskEvents(s.source.id, taskId)));
+    return { events: found.flatMap((f) => f.events), partial: found.some((f) => f.partial) };
+  }
+
+  /** The size of each task log's index, for the benchmark. */
+  async taskIndexStats(): Promise<Record<string, LineIndexStats>> {
+    const out: Record<string, LineIndexStats> = {};
+    for (const s of this.slots) {
+      if (s.source.kind !== 'log' || !isTaskEventSource(s.source.id)) continue;
+      const stats = await this.engine.indexStats(s.source.id);
+      if (stats) out[s.source.id] = stats;
+    }
+    return out;
+  }
+
   private async cycle(): Promise<Snapshot> {
     const started = process.hrtime.bigint();
     this.lastCycleStartedAt = Date.now();
@@ -145,7 +179,17 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
     } else {
       this.cycles.observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
+    if (this.taskEventBatches.length > 0) this.emitTaskEvents();
     return this.current;
+  }
+
+  private emitTaskEvents(): void {
+    const batches = this.taskEventBatches;
+    this.taskEventBatches = [];
+    if (this.stopped) return;
+    const positions: Record<string, number> = {};
+    for (const slot of this.slots) Object.assign(positions, slot.taskPositions);
+    this.emit('taskEvents', { events: batches.flatMap((b) => b.events), positions });
   }
 
   private build(): Snapshot {
@@ -215,13 +259,20 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot] }> {
     if (identity && pos?.file && sameIdentity(identity, pos.file) && identity.size === pos.offset && !archivesChanged) return false;
     // A log that could not be opened (refused, not a regular file) counts once, retried when it changes.
     if (identity && !pos?.file && !slot.status.up && sameIdentity(identity, slot.identity)) return false;
-    if (!identity && !pos?.file && !archivesChanged) {
+    // With task events on, a log absent at start is still polled once: that poll is its baseline.
+    const baseline = this.options.taskEvents !== undefined && !slot.polled && isTaskEventSource(source.id);
+    if (!identity && !pos?.file && !archivesChanged && !baseline) {
       const changed = slot.status.present;
       slot.status = { ...slot.status, present: false, up: false };
       return changed;
     }
     try {
       const poll = await this.engine.pollLog(source.id, identity);
+      slot.polled = true;
+      if (poll.taskEvents) {
+        slot.taskPositions = poll.taskEvents.positions;
+        this.taskEventBatches.push(poll.taskEvents);
+      }
       const before = slot.status;
       slot.position = poll.position;
       // While an archive settles, leave the directory "changed" so the next cycle polls again.

@@ -1,9 +1,13 @@
 import { sources as allSources, type AnySource } from '../sources/registry.js';
 import { readLogLine } from '../sources/log-line.js';
 import type { DocumentSource, LogSource } from '../sources/source.js';
+import type { LineRef } from '../tasks/events.js';
 import { ArchiveReader } from './archives.js';
-import { readDocument, type FileIdentity } from './files.js';
-import { Tailer } from './tail.js';
+import { fileKey, readDocument, sameFile, type FileIdentity } from './files.js';
+import { Tailer, type LineHandler } from './tail.js';
+import { TaskLineIndex, type LineIndexStats } from './line-index.js';
+import { readTaskLines } from './line-reader.js';
+import { isTaskEventSource, rawTaskId, TaskEventTap, type LocatedTaskEvent, type TaskEventBatch, type TaskEventsOption } from './task-events.js';
 
 export interface LogPoll {
   /** A fresh view of the accumulator, when it changed. */
@@ -19,6 +23,8 @@ export interface LogPoll {
   archivesPending: boolean;
   /** What has been consumed: the collector compares it with the next stat. */
   position: { file: FileIdentity | null; offset: number };
+  /** With the task-events option on, for the logs that carry them: what this poll read. */
+  taskEvents?: TaskEventBatch;
 }
 
 /** Reads and parses sources: the part of collecting that costs CPU, and so may run off the main thread. */
@@ -27,18 +33,33 @@ export interface SourceEngine {
   pollLog(id: string, current: FileIdentity | null): Promise<LogPoll>;
   /** The accumulator's view before anything was read. */
   initialView(id: string): unknown;
+  /** A task's lines in a task log, read back from the files through the index (in file order). */
+  taskEvents(id: string, taskId: string): Promise<TaskLookup>;
+  /** The size of a task log's index. */
+  indexStats(id: string): Promise<LineIndexStats | undefined>;
   close(): Promise<void>;
+}
+
+export interface TaskLookup {
+  events: LocatedTaskEvent[];
+  /** The index was full at some point: some of the task's lines may be missing. */
+  partial: boolean;
 }
 
 export interface EngineOptions {
   workspaceRoot: string;
   maxLineBytes: number;
+  /** Turn the lines of the task logs into task events (off unless set: no cost then). */
+  taskEvents?: TaskEventsOption;
 }
 
 /** Does the work in the calling thread; also what each worker thread runs. */
 export class InlineEngine implements SourceEngine {
   private readonly byId = new Map<string, AnySource>();
-  private readonly logs = new Map<string, { tailer: Tailer; acc: unknown; archives?: ArchiveReader; polled: boolean }>();
+  private readonly logs = new Map<
+    string,
+    { tailer: Tailer; acc: unknown; archives?: ArchiveReader; polled: boolean; tap?: TaskEventTap; index?: TaskLineIndex }
+  >();
 
   constructor(
     private readonly options: EngineOptions,
@@ -67,13 +88,25 @@ export class InlineEngine implements SourceEngine {
     const log = this.log(source);
     let accepted = 0;
     let bad = 0;
-    const onLine = (text: string) => {
+    const { tap, index } = log;
+    const taskSource = isTaskEventSource(source.id) ? source.id : undefined;
+    const onLine: LineHandler = (text, offset, length, file) => {
       const line = readLogLine(source, text);
       if (line.kind === 'bad') bad++;
-      if (line.kind !== 'line') return;
-      source.add(log.acc, line.data);
-      accepted++;
+      if (line.kind === 'line') {
+        source.add(log.acc, line.data);
+        accepted++;
+        const task = index && rawTaskId(taskSource!, line.raw);
+        if (task !== undefined) index!.add(task, file, offset, length);
+      }
+      tap?.line(offset, length, file, line.kind === 'line' ? line.raw : undefined, line.kind === 'line');
     };
+    const held = log.tailer.position;
+    if (index && current && sameFile(current, held.file) && current.size < held.offset) {
+      // The tailer will start this file again from the top (shrunk in place): so do its offsets.
+      tap?.truncated(fileKey(current));
+      index.truncated(fileKey(current));
+    }
     try {
       // The live log first: a file renamed into the archives is drained by the tailer, which
       // still holds it, and then skipped by the archive scan as already consumed.
@@ -92,6 +125,16 @@ export class InlineEngine implements SourceEngine {
         archivesPending = scan.pending;
       }
       log.polled = true;
+      let taskEvents: TaskEventBatch | undefined;
+      if (index) {
+        // The files of this log now: the live one and the archives. Lines of any other are gone.
+        const present = new Set(log.archives?.present);
+        const live = log.tailer.position.file;
+        if (live) present.add(fileKey(live));
+        index.retain(present);
+        for (const key of present) if (!live || key !== fileKey(live)) index.seal(key);
+        taskEvents = tap?.take(present);
+      }
       return {
         view: accepted > 0 || result.restarted || archivesRead > 0 ? source.view(log.acc) : undefined,
         accepted,
@@ -101,6 +144,7 @@ export class InlineEngine implements SourceEngine {
         archiveErrors,
         archivesPending,
         position: log.tailer.position,
+        ...(taskEvents ? { taskEvents } : {}),
       };
     } catch (err) {
       await log.tailer.close();
@@ -111,6 +155,20 @@ export class InlineEngine implements SourceEngine {
     }
   }
 
+  async taskEvents(id: string, taskId: string): Promise<TaskLookup> {
+    const source = this.byId.get(id) as LogSource | undefined;
+    const index = source && this.logs.get(id)?.index;
+    if (!source || !index) return { events: [], partial: false };
+    const lines = index.linesOf(taskId);
+    const log = { root: this.options.workspaceRoot, source: source.id as LineRef['source'], path: source.path, archives: source.archives };
+    const events = lines.length ? await readTaskLines(log, taskId, lines, (key, p) => index.moved(key, p)) : [];
+    return { events, partial: index.partial };
+  }
+
+  async indexStats(id: string): Promise<LineIndexStats | undefined> {
+    return this.logs.get(id)?.index?.stats();
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.logs.values()].map((l) => Promise.all([l.tailer.close(), l.archives?.close()])));
   }
@@ -118,12 +176,14 @@ export class InlineEngine implements SourceEngine {
   private log(source: LogSource) {
     let log = this.logs.get(source.id);
     if (!log) {
-      const { workspaceRoot: root, maxLineBytes } = this.options;
+      const { workspaceRoot: root, maxLineBytes, taskEvents } = this.options;
       log = {
         tailer: new Tailer(root, source.path, maxLineBytes),
         acc: source.create(),
         archives: source.archives ? new ArchiveReader(root, source.archives, maxLineBytes) : undefined,
         polled: false,
+        tap: taskEvents && isTaskEventSource(source.id) ? new TaskEventTap(source.id, taskEvents) : undefined,
+        index: isTaskEventSource(source.id) ? new TaskLineIndex() : undefined,
       };
       this.logs.set(source.id, log);
     }

@@ -11,6 +11,9 @@ export interface FileIdentity {
   isFile: boolean;
 }
 
+/** A file's identity as one string (`dev:ino`): kept by a rename, so it names a log after rotation too. */
+export const fileKey = (f: { dev: number; ino: number }): string => `${f.dev}:${f.ino}`;
+
 export const sameFile = (a: FileIdentity | null, b: FileIdentity | null): boolean =>
   a !== null && b !== null && a.dev === b.dev && a.ino === b.ino;
 

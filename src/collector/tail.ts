@@ -1,8 +1,21 @@
 import type { promises as fs } from 'node:fs';
-import { openInside, sameFile, type FileIdentity } from './files.js';
+import { fileKey, openInside, sameFile, type FileIdentity } from './files.js';
 
 export const CHUNK_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
+
+/** The file a line was read from: its identity (`dev:ino`, kept by a rename) and the path it was opened by. */
+export interface TailedFile {
+  readonly key: string;
+  readonly path: string;
+}
+
+/**
+ * Receives each complete line: its text (newline, CR and a leading byte-order mark stripped),
+ * the byte offset where it starts, the bytes it occupies in the file (its newline included, so
+ * offset + length is where the next line starts) and the file it came from.
+ */
+export type LineHandler = (line: string, offset: number, length: number, file: TailedFile) => void;
 
 export interface TailResult {
   /** Complete lines handed to onLine. */
@@ -23,6 +36,7 @@ export interface TailResult {
 export class Tailer {
   private handle: fs.FileHandle | null = null;
   private file: FileIdentity | null = null;
+  private opened: TailedFile | null = null;
   private offset = 0;
   private carry: Buffer[] = [];
   private carryBytes = 0;
@@ -40,7 +54,7 @@ export class Tailer {
     return { file: this.file, offset: this.offset };
   }
 
-  async poll(current: FileIdentity | null, onLine: (line: string) => void): Promise<TailResult> {
+  async poll(current: FileIdentity | null, onLine: LineHandler): Promise<TailResult> {
     const result: TailResult = { lines: 0, oversized: 0, restarted: false, bytesRead: 0 };
     if (this.handle && (!current || !sameFile(current, this.file))) {
       // Rotated or removed: what was appended before the rename is still ours to read.
@@ -53,6 +67,7 @@ export class Tailer {
       const opened = await openInside(this.root, this.rel);
       this.handle = opened.handle;
       this.file = opened.identity;
+      this.opened = { key: fileKey(opened.identity), path: this.rel };
       this.offset = 0;
       this.resetCarry();
     }
@@ -71,7 +86,7 @@ export class Tailer {
    * Reads a file that will not grow again (a rotated log) once, from start to end, its last
    * line complete without a newline; `skip` may decline it once opened (by its identity).
    */
-  async readAll(onLine: (line: string) => void, skip: (identity: FileIdentity) => boolean): Promise<TailResult | null> {
+  async readAll(onLine: LineHandler, skip: (identity: FileIdentity) => boolean): Promise<TailResult | null> {
     const opened = await openInside(this.root, this.rel);
     if (skip(opened.identity)) {
       await opened.handle.close();
@@ -79,6 +94,7 @@ export class Tailer {
     }
     this.handle = opened.handle;
     this.file = opened.identity;
+    this.opened = { key: fileKey(opened.identity), path: this.rel };
     this.offset = 0;
     this.resetCarry();
     const result: TailResult = { lines: 0, oversized: 0, restarted: false, bytesRead: 0 };
@@ -94,12 +110,13 @@ export class Tailer {
     const h = this.handle;
     this.handle = null;
     this.file = null;
+    this.opened = null;
     this.offset = 0;
     this.resetCarry();
     if (h) await h.close();
   }
 
-  private async readToEnd(result: TailResult, onLine: (line: string) => void, final: boolean): Promise<void> {
+  private async readToEnd(result: TailResult, onLine: LineHandler, final: boolean): Promise<void> {
     const h = this.handle!;
     for (;;) {
       const { bytesRead } = await h.read(this.buffer, 0, CHUNK_BYTES, this.offset);
@@ -110,11 +127,11 @@ export class Tailer {
     }
     if (final && this.carryBytes > 0 && !this.skipping) {
       // A rotated file will not grow again: its unterminated last line is as complete as it gets.
-      this.emit(Buffer.concat(this.carry), this.offset - this.carryBytes, result, onLine);
+      this.emit(Buffer.concat(this.carry), this.offset - this.carryBytes, this.carryBytes, result, onLine);
     }
   }
 
-  private consume(chunk: Buffer, result: TailResult, onLine: (line: string) => void): void {
+  private consume(chunk: Buffer, result: TailResult, onLine: LineHandler): void {
     const base = this.offset - chunk.length;
     let start = 0;
     for (;;) {
@@ -128,9 +145,9 @@ export class Tailer {
         result.oversized++;
       } else if (this.carryBytes > 0) {
         this.carry.push(piece);
-        this.emit(Buffer.concat(this.carry), lineStart, result, onLine);
+        this.emit(Buffer.concat(this.carry), lineStart, this.carryBytes + piece.length + 1, result, onLine);
       } else {
-        this.emit(piece, lineStart, result, onLine);
+        this.emit(piece, lineStart, piece.length + 1, result, onLine);
       }
       this.resetCarry();
       start = nl + 1;
@@ -149,14 +166,14 @@ export class Tailer {
     }
   }
 
-  private emit(bytes: Buffer, lineStart: number, result: TailResult, onLine: (line: string) => void): void {
+  private emit(bytes: Buffer, lineStart: number, length: number, result: TailResult, onLine: LineHandler): void {
     let text = bytes.toString('utf8');
     // Only the file's first line can start with a byte-order mark.
     if (lineStart === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.endsWith('\r')) text = text.slice(0, -1);
     if (text.trim() === '') return;
     result.lines++;
-    onLine(text);
+    onLine(text, lineStart, length, this.opened!);
   }
 
   private resetCarry(): void {

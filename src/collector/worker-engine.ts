@@ -1,7 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../worker-thread.js';
-import { InlineEngine, type EngineOptions, type LogPoll, type SourceEngine } from './engine.js';
+import { InlineEngine, type EngineOptions, type LogPoll, type SourceEngine, type TaskLookup } from './engine.js';
 import type { FileIdentity } from './files.js';
+import type { LineIndexStats } from './line-index.js';
 import type { Request } from './worker.js';
 
 /** JSON documents smaller than this parse on the main thread: a round trip to a worker would cost more. */
@@ -32,6 +33,8 @@ export class WorkerEngine implements SourceEngine {
   private readonly logWorker = new Map<string, number>();
   private seq = 0;
   private closed = false;
+  /** With task events on: the last positions each log reported, so a replacement worker resumes there. */
+  private readonly positions = new Map<string, Record<string, number>>();
 
   constructor(
     private readonly options: EngineOptions,
@@ -57,8 +60,22 @@ export class WorkerEngine implements SourceEngine {
     return this.call(target, 'loadDocument', [id]) as Promise<{ value: unknown; identity: FileIdentity }>;
   }
 
-  pollLog(id: string, current: FileIdentity | null): Promise<LogPoll> {
-    return this.call(this.logWorker.get(id)!, 'pollLog', [id, current]) as Promise<LogPoll>;
+  async pollLog(id: string, current: FileIdentity | null): Promise<LogPoll> {
+    const poll = (await this.call(this.logWorker.get(id)!, 'pollLog', [id, current])) as LogPoll;
+    if (poll.taskEvents) this.positions.set(id, poll.taskEvents.positions);
+    return poll;
+  }
+
+  /** Asked of the worker that holds the log, its index and its files: the lines are read there. */
+  taskEvents(id: string, taskId: string): Promise<TaskLookup> {
+    const worker = this.logWorker.get(id);
+    if (worker === undefined) return Promise.resolve({ events: [], partial: false });
+    return this.call(worker, 'taskEvents', [id, taskId]) as Promise<TaskLookup>;
+  }
+
+  indexStats(id: string): Promise<LineIndexStats | undefined> {
+    const worker = this.logWorker.get(id);
+    return worker === undefined ? Promise.resolve(undefined) : (this.call(worker, 'indexStats', [id]) as Promise<LineIndexStats | undefined>);
   }
 
   async close(): Promise<void> {
@@ -71,7 +88,7 @@ export class WorkerEngine implements SourceEngine {
   }
 
   private start(index: number): Worker {
-    const worker = startWorker(import.meta.url, 'worker', this.options, LIMITS);
+    const worker = startWorker(import.meta.url, 'worker', this.workerOptions(), LIMITS);
     worker.unref();
     worker.on('message', ({ seq, result, error }: { seq: number; result?: unknown; error?: { message: string; partial?: unknown } }) => {
       const p = this.pending.get(seq);
@@ -94,6 +111,12 @@ export class WorkerEngine implements SourceEngine {
       this.workers[index] = { worker: this.start(index), inflight: 0 };
     });
     return worker;
+  }
+
+  /** A worker started after a crash emits task events from where its predecessor stopped, not from its own start. */
+  private workerOptions(): EngineOptions {
+    if (!this.options.taskEvents || this.positions.size === 0) return this.options;
+    return { ...this.options, taskEvents: { from: Object.assign({}, ...this.positions.values()) } };
   }
 
   private call(index: number, op: Request['op'], args: unknown[]): Promise<unknown> {

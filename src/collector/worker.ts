@@ -4,7 +4,7 @@ import { InlineEngine, type EngineOptions } from './engine.js';
 /** Worker-thread side of WorkerEngine: an InlineEngine answering requests by id. */
 export interface Request {
   seq: number;
-  op: 'loadDocument' | 'pollLog' | 'initialView' | 'close';
+  op: 'loadDocument' | 'pollLog' | 'initialView' | 'taskEvents' | 'indexStats' | 'close';
   args: unknown[];
 }
 
