@@ -1,16 +1,10 @@
 import type { Logger } from 'pino';
 import type { Snapshot } from '../collector/snapshot.js';
-import type { LineRef, TaskEvent } from '../tasks/events.js';
+import type { TaskEventBatch } from '../collector/task-events.js';
 import { TaskClosures } from './closures.js';
 import { writePositions } from './positions.js';
 import type { TracesSettings } from './settings.js';
 import { decisionSpan, executionSpan, rootSpan, type SpanRecord } from './spans.js';
-
-/** One poll's task events and where every log file stands after it (the Collector's `taskEvents`). */
-export interface TaskEventBatch {
-  events: Array<TaskEvent & { ref: LineRef }>;
-  positions: Record<string, number>;
-}
 
 /** Where spans go: the SDK pipeline in the exporter, a recorder in tests. */
 export interface SpanSink {
