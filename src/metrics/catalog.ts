@@ -441,15 +441,16 @@ export const catalog: readonly MetricDef[] = [
     buckets: CYCLE_BUCKETS,
     collect: ({ exporter }) => [{ labels: {}, data: exporter.cycleDurations }],
   },
-  counter('wvo_exporter_trace_spans_exported_total', 'Spans the OTLP trace receiver accepted (absent while traces are off).', '{span}', [], ({ exporter }) =>
-    one(exporter.traces?.exported),
+  // Zero while traces are off: none were sent, which is a fact, and rate() works from the start.
+  counter('wvo_exporter_trace_spans_exported_total', 'Spans the OTLP trace receiver accepted (0 while traces are off).', '{span}', [], ({ exporter }) =>
+    one(exporter.traces?.exported ?? 0),
   ),
   counter(
     'wvo_exporter_trace_spans_dropped_total',
-    'Spans given up: queue_full (the batch queue, OTEL_BSP_MAX_QUEUE_SIZE, was full) or export_failed (the receiver refused or did not answer, after the OTLP exporter retried). Absent while traces are off.',
+    'Spans given up: queue_full (the batch queue, OTEL_BSP_MAX_QUEUE_SIZE, was full) or export_failed (the receiver refused or did not answer, after the OTLP exporter retried).',
     '{span}',
     ['reason'],
-    ({ exporter }) => (exporter.traces ? Object.entries(exporter.traces.dropped).map(([reason, value]) => ({ labels: { reason }, value })) : []),
+    ({ exporter }) => Object.entries(exporter.traces?.dropped ?? { queue_full: 0, export_failed: 0 }).map(([reason, value]) => ({ labels: { reason }, value })),
   ),
   gauge('wvo_sse_clients', 'Connected Server-Sent-Events clients.', '{client}', [], ({ exporter }) => one(exporter.sseClients)),
   gauge('wvo_exporter_info', 'Identity of this exporter: the workspace it reads and its version (value 1).', '1', ['workspace', 'version'], ({ identity }) =>
