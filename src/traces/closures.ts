@@ -4,7 +4,7 @@ import * as A from './attributes.js';
 import type { SpanEventRecord, TaskClosure } from './spans.js';
 
 /** Open tasks whose event times are remembered for their root span; the oldest are forgotten beyond it. */
-const MAX_OPEN_TASKS = 100_000;
+const MAX_OPEN_TASKS = 10_000;
 
 /**
  * Finds the tasks that closed (roadmap status done, or resolution loop closed) and have no root span
