@@ -50,6 +50,8 @@ export class SpanPipeline {
   private readonly processor: BatchSpanProcessor;
   private readonly settle = new WeakMap<ReadableSpan, () => void>();
   private handed = 0;
+  /** Set once shutdown began: an export failing from then on was cut short by it, not refused. */
+  private closing = false;
   /** Spans the processor passed to the exporter: handed - taken is its queue's length. */
   private taken = 0;
 
@@ -64,6 +66,8 @@ export class SpanPipeline {
         this.taken += spans.length;
         exporter.export(spans, (result: ExportResult) => {
           if (result.code === ExportResultCode.SUCCESS) this.stats.exported += spans.length;
+          // Cut short by the shutdown: left unsettled, so the positions stop before them and the next run sends them.
+          else if (this.closing) return done(result);
           else this.stats.dropped.export_failed += spans.length;
           for (const s of spans) this.settled(s);
           done(result);
@@ -106,6 +110,7 @@ export class SpanPipeline {
 
   /** Exports what is queued and stops, giving up after deadlineMs (a hung receiver must not hold the shutdown). */
   async shutdown(deadlineMs: number): Promise<void> {
+    this.closing = true;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
     await Promise.race([this.processor.shutdown().catch(() => undefined), deadline]);

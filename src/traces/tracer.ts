@@ -26,7 +26,10 @@ export class TaskTracer {
   private readonly closures: TaskClosures;
   private readonly sentUpTo = new Map<string, number>();
   private readonly checkpoints: Checkpoint[] = [];
-  private positions: Record<string, number>;
+  /** The positions of the newest poll whose spans (and every earlier poll's) are settled: what the file may record. */
+  private settledPositions?: Record<string, number>;
+  /** Roots handed to the sink and not settled yet: left out of the saved roots until they are. */
+  private readonly unsettledRoots = new Set<string>();
   private saving: Promise<void> = Promise.resolve();
   private saved?: string;
 
@@ -37,8 +40,8 @@ export class TaskTracer {
     private readonly logger: Logger,
   ) {
     const saved = settings.stateFile?.saved;
-    this.positions = saved?.positions ?? {};
-    for (const [key, offset] of Object.entries(this.positions)) this.sentUpTo.set(key, offset);
+    this.settledPositions = saved?.positions;
+    for (const [key, offset] of Object.entries(saved?.positions ?? {})) this.sentUpTo.set(key, offset);
     this.closures = new TaskClosures(saved ? saved.roots : 'baseline');
   }
 
@@ -66,14 +69,18 @@ export class TaskTracer {
   /** Emits the root span of every task that closed since the last snapshot. */
   onSnapshot(snapshot: Snapshot): void {
     const closed = this.closures.take(snapshot);
-    if (closed.length === 0) return;
-    const cp = this.checkpoint(this.positions);
-    for (const c of closed) this.send(cp, rootSpan(this.workspace, c));
-    this.release(cp);
+    for (const c of closed) {
+      this.unsettledRoots.add(c.taskId);
+      this.sink.send(rootSpan(this.workspace, c), () => {
+        this.unsettledRoots.delete(c.taskId);
+        this.save();
+      });
+    }
+    // The roots known closed changed (a baseline, a root sent, a task reopened): saved with the settled positions.
+    this.save();
   }
 
   private checkpoint(positions: Record<string, number>): Checkpoint {
-    this.positions = positions;
     // One extra count held until the poll's spans are all handed in.
     const cp = { positions, outstanding: 1 };
     this.checkpoints.push(cp);
@@ -89,13 +96,16 @@ export class TaskTracer {
     cp.outstanding--;
     let done: Checkpoint | undefined;
     while (this.checkpoints.length > 0 && this.checkpoints[0]!.outstanding === 0) done = this.checkpoints.shift();
-    if (done) this.save(done.positions);
+    if (!done) return;
+    this.settledPositions = done.positions;
+    this.save();
   }
 
-  private save(positions: Record<string, number>): void {
+  private save(): void {
     const state = this.settings.stateFile;
-    if (!state) return;
-    const doc = { positions, roots: this.closures.roots() };
+    // Nothing settled yet: writing empty positions would make the next run read every log whole.
+    if (!state || !this.settledPositions) return;
+    const doc = { positions: this.settledPositions, roots: this.closures.roots().filter((t) => !this.unsettledRoots.has(t)) };
     const text = JSON.stringify(doc);
     if (text === this.saved) return;
     this.saved = text;

@@ -51,4 +51,24 @@ describe('wvo-exporter with traces', () => {
     expect(Object.keys(saved.positions).length).toBeGreaterThan(0);
     expect(cli.stdout() + cli.stderr()).not.toContain('otlp-secret');
   });
+
+  it('a hung receiver does not hold the shutdown (exit 0); the unsent line is left out of the positions and sent by the next run', async () => {
+    const hung = await startOtlpReceiver('hang');
+    const ws = await copySampleWorkspace();
+    const stateFile = path.join(await tempDir(), 'positions.json');
+    const env = { WVO_WORKSPACE_ROOT: ws.root, WVO_WORKSPACE_NAME: 'cli-traces', WVO_OBSERVABILITY_CACHE_TTL_MS: '100', WVO_TRACES_STATE_FILE: stateFile, OTEL_BSP_SCHEDULE_DELAY: '50' };
+    const first = await startCli({ ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${hung.url}/v1/traces` });
+    await first.waitForLog((l) => l.msg === 'first collection finished', 'the first collection');
+    const line = { timestamp: new Date().toISOString(), type: 'execution_summary', task_id: 'T-LATE', agent_type: 'codex', success: true };
+    await ws.append('state/telemetry/executions.jsonl', JSON.stringify(line) + '\n');
+    await eventually(() => expect(hung.requests.length).toBeGreaterThan(0), { timeoutMs: 20_000 });
+    first.child.kill('SIGTERM');
+    expect((await first.exited).code, first.stdout() + first.stderr()).toBe(0);
+
+    const rx = await startOtlpReceiver();
+    const second = await startCli({ ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${rx.url}/v1/traces` });
+    await eventually(() => expect(rx.spans.map((s) => s.attributes['wvo.task.id'])).toEqual(['T-LATE']), { timeoutMs: 20_000 });
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  });
 });

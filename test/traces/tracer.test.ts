@@ -148,4 +148,20 @@ describe('TaskTracer: root spans', () => {
     expect(readPositions(file)?.roots.sort()).toEqual(['T-1', 'T-old']);
     expect(JSON.parse(await readFile(file, 'utf8')).version).toBe(1);
   });
+
+  it('saves the roots of the baseline at once, and a sent root only once it is settled', async () => {
+    const file = path.join(await tempDir(), 'positions.json');
+    const r = recorder();
+    const t = new TaskTracer(WS, r.sink, { stateFile: { file } }, silentLogger);
+    t.onTaskEvents(batch([], { [KEY]: 10 }));
+    t.onSnapshot(snapshot(['T-old']));
+    await t.flushed();
+    expect(readPositions(file)).toEqual({ positions: { [KEY]: 10 }, roots: ['T-old'] });
+    t.onSnapshot(snapshot(['T-old', 'T-new']));
+    await t.flushed();
+    expect(readPositions(file)?.roots).toEqual(['T-old']); // T-new's root is in flight: a crash now sends it again next run
+    r.settleAll();
+    await t.flushed();
+    expect(readPositions(file)?.roots.sort()).toEqual(['T-new', 'T-old']);
+  });
 });
