@@ -11,6 +11,14 @@ export const positiveInt = (name: string, raw: string | undefined, fallback: num
   return n;
 };
 
+const protocolOf = (url: string) => {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return '';
+  }
+};
+
 /** The signal's variable when set, else the general one: OTel's own precedence. */
 function pick(env: NodeJS.ProcessEnv, signal: OtlpSignal, suffix: string): [string, string | undefined] {
   const specific = `OTEL_EXPORTER_OTLP_${signal}_${suffix}`;
@@ -28,6 +36,10 @@ export function otlpSignalOn(env: NodeJS.ProcessEnv, signal: OtlpSignal): boolea
   if (selector === 'none') return false;
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]) return false;
   if (selector && selector !== 'otlp') throw new ConfigError(selectorVar, selector, 'supported exporters are otlp and none');
+  for (const name of ['OTEL_EXPORTER_OTLP_ENDPOINT', `OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]) {
+    const url = env[name];
+    if (url && !/^https?:$/.test(protocolOf(url))) throw new ConfigError(name, url, 'expected an http:// or https:// URL (OTLP/HTTP)');
+  }
   return true;
 }
 

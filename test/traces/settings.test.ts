@@ -48,6 +48,8 @@ describe('tracesSettings', () => {
     [{ OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'brotli' }, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', 'brotli'],
     [{ OTEL_BSP_MAX_QUEUE_SIZE: '-1' }, 'OTEL_BSP_MAX_QUEUE_SIZE', '-1'],
     [{ OTEL_BSP_SCHEDULE_DELAY: 'often' }, 'OTEL_BSP_SCHEDULE_DELAY', 'often'],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT', 'localhost:4318'],
+    [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://tempo:4317' }, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'grpc://tempo:4317'],
   ])('rejects %j naming %s', (env, variable, value) => {
     const err = configError(() => settings({ ...ON, ...env }));
     expect(err.variable).toBe(variable);
