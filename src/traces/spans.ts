@@ -59,7 +59,6 @@ class Attrs {
   }
 }
 
-
 /** A task's trace and root ids, remembered for the tasks seen lately: a task has many lines, each id is a SHA-256. */
 const taskIdsCache = new Map<string, { traceId: string; parentSpanId: string }>();
 function taskIds(workspace: string, taskId: string) {
