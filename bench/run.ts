@@ -15,6 +15,7 @@ import { formatRows, npmStartRows, type StartRow } from './start.js';
 import { tlsTable, tlsThroughput, type BenchKit } from './tls.js';
 import { atomicWrite, decisionLine, generateWorkspace, PATHS, rng, type WorkspaceInfo } from './workspace.js';
 import { backfillFigures, printBackfillOnly, yearFigures } from './backfill.js';
+import { indexRow, timelineRow, timelineTask, type TimelineRow } from './timeline.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 6);
@@ -464,11 +465,12 @@ async function sseFanout(ex: Exporter, root: string): Promise<Fanout> {
   return result;
 }
 
-async function unchangedCycles(root: string): Promise<{ mean: number; p99: number; cpuMs: number; startMs: number; changed: number }> {
+async function unchangedCycles(root: string): Promise<{ mean: number; p99: number; cpuMs: number; startMs: number; changed: number; index: TimelineRow }> {
   const c = await inProcessCollector(root);
   const t = now();
   await c.start();
   const startMs = now() - t;
+  const index = await indexRow(c);
   for (let i = 0; i < 50; i++) await c.refresh();
   const changedBefore = c.counters.changedCycles;
   const times: number[] = [];
@@ -483,7 +485,7 @@ async function unchangedCycles(root: string): Promise<{ mean: number; p99: numbe
   const changed = c.counters.changedCycles - changedBefore;
   await c.stop();
   const sorted = sortNum(times);
-  return { mean: times.reduce((a, b) => a + b, 0) / times.length, p99: quantile(sorted, 0.99), cpuMs, startMs, changed };
+  return { mean: times.reduce((a, b) => a + b, 0) / times.length, p99: quantile(sorted, 0.99), cpuMs, startMs, changed, index };
 }
 
 interface AppendCost {
@@ -535,7 +537,7 @@ const latCell = (pick: (l: Load) => number, withStatic: boolean, data: Record<st
 const worst = (pick: (l: Load) => number, data: Record<string, { exp: Load }>) => Math.max(...ROUTES.map((r) => pick(data[r]!.exp)));
 
 /** Load on each route while the simulator rewrites every JSON document 10×/s and appends 1,000 lines/s to each log. */
-async function loadWhileWriting(ex: Exporter, big: WorkspaceInfo, stat: { base: string; pid: number }): Promise<{ rows: StartRow[]; note: string }> {
+async function loadWhileWriting(ex: Exporter, big: WorkspaceInfo, stat: { base: string; pid: number }, timelinePath?: string): Promise<{ rows: StartRow[]; note: string; timeline?: Load }> {
   log('writers on: JSON rewritten 10×/s, 1,000 lines/s appended to each log');
   const before = (await get(`${ex.base}/metrics`)).body.toString();
   const versionBefore = metricSum(before, 'wvo_snapshot_version');
@@ -550,6 +552,11 @@ async function loadWhileWriting(ex: Exporter, big: WorkspaceInfo, stat: { base: 
     busy[route] = { exp, bare };
     const e = busy[route]!.exp;
     if (e.non2xx || e.errors) notes.push(`${route} while writing: ${e.non2xx} non-2xx, ${e.errors} errors/timeouts`);
+  }
+  let timeline: Load | undefined;
+  if (timelinePath) {
+    log(`load ${timelinePath} while writing, ${LOAD_SECONDS} s`);
+    timeline = await load(ex.base + timelinePath, LOAD_SECONDS, ex.proc.pid!);
   }
   writers.send('stop');
   const wstats = (await new Promise((resolve) => writers.once('message', resolve))) as {
@@ -575,6 +582,7 @@ async function loadWhileWriting(ex: Exporter, big: WorkspaceInfo, stat: { base: 
     notes.map((n) => `; ${n}`).join('');
   return {
     note,
+    timeline,
     rows: [
       { figure: 'p99 latency while files change', measured: latCell((l) => l.p99, true, busy), goal: '≤ 10 ms', met: worst((l) => l.p99, busy) <= 10 },
       { figure: 'worst latency while files change', measured: latCell((l) => l.max, true, busy), goal: '≤ 100 ms', met: worst((l) => l.max, busy) <= 100 },
@@ -622,12 +630,34 @@ async function main(): Promise<void> {
   const cold = await coldStart(big);
   const ex = cold.ex;
   const coldMs = Math.max(cold.tasksMs, cold.metricsMs);
+  const timeline = await timelineTask(ex.base, get);
+  log(`timeline: ${timeline.path} has ${timeline.total} events`);
+  const timelineQuiet = async () => {
+    ex.rss.phase = 'load timeline';
+    log(`load ${timeline.path}: warm-up, then ${LOAD_SECONDS} s`);
+    await load(ex.base + timeline.path, 2, ex.proc.pid!);
+    return load(ex.base + timeline.path, LOAD_SECONDS, ex.proc.pid!);
+  };
+  if (process.env.BENCH_ONLY === 'timeline') {
+    // The timeline route quiet and while the writers append, and the index's size, alone.
+    const quiet = await timelineQuiet();
+    const stat = await startStatic(ex, dir, ROUTES);
+    const busy = await loadWhileWriting(ex, big, stat, timeline.path);
+    const hwm = ex.rss.hwm() ?? NaN;
+    stoppingExporter = true;
+    const exited = new Promise((resolve) => ex.proc.once('exit', resolve));
+    ex.proc.kill('SIGTERM');
+    await exited;
+    const cyc = await unchangedCycles(bigRoot);
+    const rowsOnly = [timelineRow(timeline.total, quiet, busy.timeline), cyc.index, { figure: 'peak RSS of the exporter (VmHWM)', measured: mb(hwm), goal: '≤ 150 MB', met: hwm <= 150 * MB }];
+    return void process.stdout.write(`${formatRows(rowsOnly)}- ${wsLine}\n- ${busy.note}\n\n`);
+  }
   if (process.env.BENCH_ONLY === 'busy') {
     // Just the latency under writes, three times over on one exporter (it varies run to run).
     const stat = await startStatic(ex, dir, ROUTES);
     for (let i = 0; i < 3; i++) {
-      const busy = await loadWhileWriting(ex, big, stat);
-      process.stdout.write(`${formatRows(busy.rows)}- ${busy.note}\n\n`);
+      const busy = await loadWhileWriting(ex, big, stat, timeline.path);
+      process.stdout.write(`${formatRows([...busy.rows, timelineRow(timeline.total, undefined, busy.timeline)])}- ${busy.note}\n\n`);
     }
     stoppingExporter = true;
     const exited = new Promise((resolve) => ex.proc.once('exit', resolve));
@@ -662,6 +692,7 @@ async function main(): Promise<void> {
   rows.push(await tlsThroughput(tlsKit, bigRoot, dir));
   rows.push({ figure: `p99 latency, quiet (${CONNECTIONS} connections)`, measured: latCell((l) => l.p99, true, quiet), goal: '≤ 10 ms', met: worst((l) => l.p99, quiet) <= 10 });
   rows.push({ figure: 'worst latency, quiet', measured: latCell((l) => l.max, true, quiet), goal: '≤ 100 ms', met: worst((l) => l.max, quiet) <= 100 });
+  const timelineQuietLoad = await timelineQuiet();
 
   // 3. file change → SSE event
   ex.rss.phase = 'SSE latency';
@@ -691,9 +722,10 @@ async function main(): Promise<void> {
 
   // 2. latency while writers rewrite JSON 10×/s and append 1,000 lines/s to each log
   ex.rss.phase = 'load while writing';
-  const busy = await loadWhileWriting(ex, big, stat);
+  const busy = await loadWhileWriting(ex, big, stat, timeline.path);
   notes.push(busy.note);
   rows.push(...busy.rows);
+  rows.push(timelineRow(timeline.total, timelineQuietLoad, busy.timeline));
 
   // 8. peak RSS over the whole run, then stop the exporter the way a user does
   const hwm = ex.rss.hwm() ?? NaN;
@@ -712,6 +744,7 @@ async function main(): Promise<void> {
   const cyc = await unchangedCycles(bigRoot);
   if (cyc.changed !== 0) notes.push(`${cyc.changed} of the "unchanged" cycles found a change`);
   notes.push(`in-process first collection of the big workspace (worker start included): ${ms(cyc.startMs, 0)}`);
+  rows.push(cyc.index);
   rows.push({
     figure: 'unchanged collector cycle',
     measured: `mean ${ms(cyc.mean, 3)}, p99 ${ms(cyc.p99, 3)} (${CYCLES} cycles; CPU ${ms(cyc.cpuMs, 3)} per cycle)`,
@@ -748,7 +781,7 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- report
   const loadAfter = os.loadavg();
-  const order = ['npm start', 'largest process', 'throughput', 'p99 latency, quiet', 'worst latency, quiet', 'p99 latency while', 'worst latency while', 'SSE event', 'fan-out', 'unchanged', 'append', 'cold start', 'peak RSS of the exporter', 'backfill'];
+  const order = ['npm start', 'largest process', 'throughput', 'p99 latency, quiet', 'worst latency, quiet', 'p99 latency while', 'worst latency while', 'timeline', 'SSE event', 'fan-out', 'unchanged', 'append', 'cold start', 'peak RSS of the exporter', 'line index', 'backfill'];
   rows.sort((a, b) => order.findIndex((o) => a.figure.includes(o)) - order.findIndex((o) => b.figure.includes(o)));
   const table = [
     '| figure | measured | goal | met? |',

@@ -17,6 +17,7 @@ import { watchBudgets } from './sources/budgets.js';
 import type { TracesSettings } from './traces/settings.js';
 import { startTraces, type RunningTraces } from './traces/start.js';
 import { ViewCache } from './views/cache.js';
+import { TimelineCache } from './views/timeline-cache.js';
 import { EXPORTER_VERSION } from './version.js';
 
 export interface RunningExporter {
@@ -107,6 +108,7 @@ export async function startExporter(config: Config, logger: Logger, otel: OtelSe
     prometheus,
     sse,
     auth: Authenticator.fromConfig(config),
+    timelines: new TimelineCache((taskId) => collector.taskEvents(taskId)),
   };
   const app = createApp(deps);
   const fast = createFastPath(deps);

@@ -26,7 +26,7 @@ SSE clients, the memory of every process, and the backfill from files to OpenMet
 Throughput and latency are measured side by side with a bare \`node:http\` server in its own
 process answering the same bytes and headers, in alternating slices, so a figure is read against
 the machine's own floor rather than an absolute number; server CPU per request is the figure least
-moved by other load. \`BENCH_ONLY=start\`, \`tls\`, \`backfill\` or \`busy\` runs one part alone.
+moved by other load. \`BENCH_ONLY=start\`, \`tls\`, \`backfill\`, \`busy\` or \`timeline\` runs one part alone.
 Every run rewrites \`bench/RESULTS.md\`, and \`npm run docs\` copies its table here.
 
 ## Figures of the last run

@@ -1,13 +1,13 @@
 import { sources as allSources, type AnySource } from '../sources/registry.js';
 import { readLogLine } from '../sources/log-line.js';
 import type { DocumentSource, LogSource } from '../sources/source.js';
-import type { LineRef } from '../tasks/events.js';
 import { ArchiveReader } from './archives.js';
 import { fileKey, readDocument, sameFile, type FileIdentity } from './files.js';
 import { Tailer, type LineHandler } from './tail.js';
-import { TaskLineIndex, type LineIndexStats } from './line-index.js';
+import type { LineIndexStats } from './line-index.js';
 import { readTaskLines } from './line-reader.js';
-import { isTaskEventSource, rawTaskId, TaskEventTap, type LocatedTaskEvent, type TaskEventBatch, type TaskEventsOption } from './task-events.js';
+import { isTaskEventSource, type LocatedTaskEvent, type TaskEventBatch, type TaskEventsOption } from './task-events.js';
+import { TaskLog } from './task-log.js';
 
 export interface LogPoll {
   /** A fresh view of the accumulator, when it changed. */
@@ -56,10 +56,7 @@ export interface EngineOptions {
 /** Does the work in the calling thread; also what each worker thread runs. */
 export class InlineEngine implements SourceEngine {
   private readonly byId = new Map<string, AnySource>();
-  private readonly logs = new Map<
-    string,
-    { tailer: Tailer; acc: unknown; archives?: ArchiveReader; polled: boolean; tap?: TaskEventTap; index?: TaskLineIndex }
-  >();
+  private readonly logs = new Map<string, { tailer: Tailer; acc: unknown; archives?: ArchiveReader; polled: boolean; tasks?: TaskLog }>();
 
   constructor(
     private readonly options: EngineOptions,
@@ -88,25 +85,19 @@ export class InlineEngine implements SourceEngine {
     const log = this.log(source);
     let accepted = 0;
     let bad = 0;
-    const { tap, index } = log;
-    const taskSource = isTaskEventSource(source.id) ? source.id : undefined;
+    const { tasks } = log;
     const onLine: LineHandler = (text, offset, length, file) => {
       const line = readLogLine(source, text);
       if (line.kind === 'bad') bad++;
       if (line.kind === 'line') {
         source.add(log.acc, line.data);
         accepted++;
-        const task = index && rawTaskId(taskSource!, line.raw);
-        if (task !== undefined) index!.add(task, file, offset, length);
       }
-      tap?.line(offset, length, file, line.kind === 'line' ? line.raw : undefined, line.kind === 'line');
+      tasks?.line(offset, length, file, line.kind === 'line' ? line.raw : undefined, line.kind === 'line');
     };
     const held = log.tailer.position;
-    if (index && current && sameFile(current, held.file) && current.size < held.offset) {
-      // The tailer will start this file again from the top (shrunk in place): so do its offsets.
-      tap?.truncated(fileKey(current));
-      index.truncated(fileKey(current));
-    }
+    // The tailer will start this file again from the top (shrunk in place): so do its offsets.
+    if (tasks && current && sameFile(current, held.file) && current.size < held.offset) tasks.truncated(fileKey(current));
     try {
       // The live log first: a file renamed into the archives is drained by the tailer, which
       // still holds it, and then skipped by the archive scan as already consumed.
@@ -126,14 +117,12 @@ export class InlineEngine implements SourceEngine {
       }
       log.polled = true;
       let taskEvents: TaskEventBatch | undefined;
-      if (index) {
-        // The files of this log now: the live one and the archives. Lines of any other are gone.
-        const present = new Set(log.archives?.present);
+      if (tasks) {
+        // The files of this log now: the live one and the archives.
         const live = log.tailer.position.file;
+        const present = new Set(log.archives?.present);
         if (live) present.add(fileKey(live));
-        index.retain(present);
-        for (const key of present) if (!live || key !== fileKey(live)) index.seal(key);
-        taskEvents = tap?.take(present);
+        taskEvents = tasks.endPoll(present, live ? fileKey(live) : undefined);
       }
       return {
         view: accepted > 0 || result.restarted || archivesRead > 0 ? source.view(log.acc) : undefined,
@@ -157,16 +146,17 @@ export class InlineEngine implements SourceEngine {
 
   async taskEvents(id: string, taskId: string): Promise<TaskLookup> {
     const source = this.byId.get(id) as LogSource | undefined;
-    const index = source && this.logs.get(id)?.index;
-    if (!source || !index) return { events: [], partial: false };
+    const tasks = this.logs.get(id)?.tasks;
+    if (!source || !tasks) return { events: [], partial: false };
+    const { index } = tasks;
     const lines = index.linesOf(taskId);
-    const log = { root: this.options.workspaceRoot, source: source.id as LineRef['source'], path: source.path, archives: source.archives };
-    const events = lines.length ? await readTaskLines(log, taskId, lines, (key, p) => index.moved(key, p)) : [];
+    const log = { root: this.options.workspaceRoot, source: tasks.source, path: source.path, archives: source.archives };
+    const events = lines.length ? readTaskLines(log, taskId, lines, (key, p) => index.moved(key, p)) : [];
     return { events, partial: index.partial };
   }
 
   async indexStats(id: string): Promise<LineIndexStats | undefined> {
-    return this.logs.get(id)?.index?.stats();
+    return this.logs.get(id)?.tasks?.index.stats();
   }
 
   async close(): Promise<void> {
@@ -182,8 +172,7 @@ export class InlineEngine implements SourceEngine {
         acc: source.create(),
         archives: source.archives ? new ArchiveReader(root, source.archives, maxLineBytes) : undefined,
         polled: false,
-        tap: taskEvents && isTaskEventSource(source.id) ? new TaskEventTap(source.id, taskEvents) : undefined,
-        index: isTaskEventSource(source.id) ? new TaskLineIndex() : undefined,
+        tasks: isTaskEventSource(source.id) ? new TaskLog(source.id, taskEvents) : undefined,
       };
       this.logs.set(source.id, log);
     }

@@ -7,6 +7,7 @@ import type { Snapshot } from '../collector/snapshot.js';
 import type { PrometheusProjection } from '../metrics/prometheus.js';
 import { wantsOpenMetrics } from '../metrics/prometheus.js';
 import type { ViewCache, ViewName } from '../views/cache.js';
+import { TimelineCache } from '../views/timeline-cache.js';
 import { drilldownRoutes } from './drilldown.js';
 import { Authenticator, requireCredentials } from './auth.js';
 import { acceptsGzip, gzipped } from './compression.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   sse: SseHub;
   /** Shared with the fast path so both see the same verified basic-auth credentials; made from config when absent. */
   auth?: Authenticator;
+  /** Task timelines, over the collector's line index; shared with the fast path. Without it, timelines hold no log lines. */
+  timelines?: TimelineCache;
 }
 
 const MAX_URL_LENGTH = 4096;
@@ -138,7 +141,7 @@ export function createApp(deps: AppDeps): express.Express {
   };
   for (const [path, view] of Object.entries(JSON_ROUTES)) get(routes, path, json(view));
 
-  for (const [path, handler] of drilldownRoutes(ready)) get(routes, path, handler);
+  for (const [path, handler] of drilldownRoutes(ready, deps.timelines ?? new TimelineCache(async () => ({ events: [], partial: false })))) get(routes, path, handler);
   get(routes, OPENAPI_PATH, openApiHandler);
 
   get(routes, STREAM_PATH, (req, res) => {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CSV_EXPORTS } from '../views/csv.js';
 import * as payloads from '../views/payloads.js';
 import { EXPORT_PREFIX, notModified, TASKS_PATH, type Handler } from './drilldown.js';
-import { DEFAULT_LIMIT, MAX_LIMIT, TaskExportQuery, TaskListQuery } from './task-query.js';
+import { DEFAULT_LIMIT, DEFAULT_TIMELINE_LIMIT, MAX_LIMIT, MAX_TIMELINE_LIMIT, TaskExportQuery, TaskListQuery, TimelineQuery } from './task-query.js';
 
 type Json = Record<string, unknown>;
 
@@ -40,6 +40,8 @@ const API_ERRORS = {
   '503': error('Starting: the first collection has not finished (Retry-After: 1).'),
 };
 const ETAG = { ETag: { description: 'The roadmap content version.', schema: { type: 'string' } } };
+const CONTENT_ETAG = { ETag: { description: "The answer's content version: it changes when any of the task's events or totals does.", schema: { type: 'string' } } };
+const ID_PARAMETER = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const NOT_MODIFIED = { '304': { description: 'If-None-Match named the current ETag.', headers: ETAG } };
 
 // What the query string means where the zod input (always text) says less.
@@ -48,7 +50,7 @@ const PARAMETER_SCHEMAS: Record<string, Json> = {
   limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT },
 };
 
-function queryParameters(schema: z.ZodObject): Json[] {
+function queryParameters(schema: z.ZodObject, overrides: Record<string, Json> = {}): Json[] {
   return Object.entries(schema.shape).map(([name, field]) => {
     const { $schema: _s, description, ...rest } = z.toJSONSchema(field as z.ZodType, { io: 'input', target: 'draft-2020-12' });
     return {
@@ -57,7 +59,7 @@ function queryParameters(schema: z.ZodObject): Json[] {
       required: false,
       description,
       ...(name === 'label' ? { style: 'form', explode: true } : {}),
-      schema: PARAMETER_SCHEMAS[name] ?? rest,
+      schema: overrides[name] ?? PARAMETER_SCHEMAS[name] ?? rest,
     };
   });
 }
@@ -158,14 +160,25 @@ export function openApiDocument(): Json {
         { parameters: queryParameters(TaskListQuery) },
       ),
       [`${TASKS_PATH}/{id}`]: get(
-        'One task with its epic and milestone titles, dependencies and dependents',
+        "One task with its epic and milestone titles, dependencies and dependents, and its timeline's totals",
         {
-          '200': json('The task.', payloads.TaskDetailSchema, ETAG),
+          '200': json('The task.', payloads.TaskDetailSchema, CONTENT_ETAG),
           ...NOT_MODIFIED,
-          '404': error('No task with this id.'),
+          '404': error('No task with this id in the roadmap.'),
           ...API_ERRORS,
         },
-        { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }] },
+        { parameters: [ID_PARAMETER] },
+      ),
+      [`${TASKS_PATH}/{id}/timeline`]: get(
+        "Every event of a task in time order — executions and quality-gate decisions (rotated archives included), its resolution loop — with its roadmap entry and totals, paginated",
+        {
+          '200': json('One page of events; the task, resolution and totals cover all pages.', payloads.TaskTimelineSchema, CONTENT_ETAG),
+          ...NOT_MODIFIED,
+          '400': error('A bad parameter, named in `parameter` (also a cursor issued for another task).'),
+          '404': error('No task with this id in the roadmap, the logs or the resolution file.'),
+          ...API_ERRORS,
+        },
+        { parameters: [ID_PARAMETER, ...queryParameters(TimelineQuery, { limit: { type: 'integer', minimum: 1, maximum: MAX_TIMELINE_LIMIT, default: DEFAULT_TIMELINE_LIMIT } })] },
       ),
       [OPENAPI_PATH]: get('This document', { '200': json('OpenAPI 3.1.', { type: 'object' }), ...API_ERRORS }),
     },

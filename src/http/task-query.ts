@@ -38,16 +38,27 @@ const filters = {
 
 export const TaskExportQuery = z.strictObject(filters);
 
+const limit = (what: string, byDefault: number, max: number) =>
+  z
+    .string(once(`an integer from 1 to ${max}`))
+    .regex(/^\d{0,6}$/, `an integer from 1 to ${max}`)
+    .transform((v) => (v === '' ? byDefault : Number(v)))
+    .pipe(z.number().min(1, `an integer from 1 to ${max}`).max(max, `an integer from 1 to ${max}`))
+    .optional()
+    .describe(`${what} per page, 1 to ${max} (default ${byDefault}).`);
+
 export const TaskListQuery = z.strictObject({
   ...filters,
-  limit: z
-    .string(once(`an integer from 1 to ${MAX_LIMIT}`))
-    .regex(/^\d{0,6}$/, `an integer from 1 to ${MAX_LIMIT}`)
-    .transform((v) => (v === '' ? DEFAULT_LIMIT : Number(v)))
-    .pipe(z.number().min(1, `an integer from 1 to ${MAX_LIMIT}`).max(MAX_LIMIT, `an integer from 1 to ${MAX_LIMIT}`))
-    .optional()
-    .describe(`Tasks per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT}).`),
+  limit: limit('Tasks', DEFAULT_LIMIT, MAX_LIMIT),
   cursor: text('The `next` of the previous page; valid while the roadmap is unchanged (410 after).'),
+});
+
+export const DEFAULT_TIMELINE_LIMIT = 100;
+export const MAX_TIMELINE_LIMIT = 1000;
+
+export const TimelineQuery = z.strictObject({
+  limit: limit('Events', DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT),
+  cursor: text('The `next` of the previous page; stays valid as events are appended.'),
 });
 
 export interface QueryError {

@@ -8,7 +8,9 @@ export interface LineRef {
   fileKey: string;
   /** Workspace-relative path of the file when the line was read. */
   path: string;
+  /** Byte offset where the line starts. */
   offset: number;
+  /** Bytes the line occupies, its newline included: offset + length is where the next line starts. */
   length: number;
 }
 

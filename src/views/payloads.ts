@@ -200,6 +200,145 @@ export const StreamEventSchema = z
   })
   .meta({ id: 'StreamEvent', description: 'The `data` of each server-sent event; its `id` is the snapshot version.' });
 
+// --- task timeline -----------------------------------------------------------------------------
+
+const intOrNull = z.number().int().nullable();
+const boolOrNull = z.boolean().nullable();
+
+const lineRef = z
+  .object({
+    path: z.string().describe('Workspace-relative path of the file the line was read from (an archive after a rotation).'),
+    offset: z.number().int().describe('Byte offset of the line in that file.'),
+    length: z.number().int().describe('Bytes the line occupies, its newline included.'),
+  })
+  .describe('Where the line lives.');
+
+const ExecutionEventSchema = z.object({
+  kind: z.literal('execution'),
+  at: isoTime,
+  line: lineRef,
+  agentType: strOrNull,
+  agentId: strOrNull,
+  model: strOrNull,
+  success: boolOrNull,
+  outcome: strOrNull.describe('final_status as the writer wrote it.'),
+  failureType: strOrNull,
+  error: strOrNull,
+  durationSeconds: numOrNull,
+  inputTokens: numOrNull,
+  outputTokens: numOrNull,
+  costUsd: numOrNull,
+  qualityScore: numOrNull,
+  promptCacheHit: boolOrNull,
+  phase: strOrNull,
+});
+
+const GateReviewSchema = z.object({
+  gate: z.string(),
+  approved: z.boolean(),
+  reviewer: strOrNull,
+  model: strOrNull,
+  rubric: counts.describe('Rubric scores by dimension.'),
+  concerns: z.array(z.string()),
+  blockers: z.array(z.string()),
+  detections: z.array(z.object({ category: z.string(), severity: strOrNull })).describe('Adversarial detections that fired.'),
+});
+
+const DecisionEventSchema = z.object({
+  kind: z.literal('decision'),
+  at: isoTime,
+  line: lineRef,
+  verdict: z.string().describe('Lower-case: approved, rejected, escalated, or what the writer wrote.'),
+  reasoning: strOrNull,
+  consensus: boolOrNull,
+  runId: strOrNull,
+  reviews: z.array(GateReviewSchema),
+});
+
+const ResolutionAttemptSchema = z.object({
+  kind: z.literal('resolution_attempt'),
+  at: isoTime,
+  attempt: intOrNull,
+  label: strOrNull,
+  runId: strOrNull,
+});
+
+const ResolutionIncidentSchema = z.object({
+  kind: z.literal('resolution_incident'),
+  at: isoTime,
+  attempt: intOrNull,
+  state: strOrNull,
+});
+
+const ResolutionClosedSchema = z.object({
+  kind: z.literal('resolution_closed'),
+  at: isoTime,
+  attempts: intOrNull,
+  durationMs: numOrNull,
+  runId: strOrNull,
+});
+
+export const TimelineEventSchema = z
+  .discriminatedUnion('kind', [ExecutionEventSchema, DecisionEventSchema, ResolutionAttemptSchema, ResolutionIncidentSchema, ResolutionClosedSchema])
+  .meta({ id: 'TimelineEvent', description: 'One event of a task: a log line (execution, decision) or a resolution-loop event.' });
+
+export const TaskTotalsSchema = z
+  .object({
+    executions: z.number().int(),
+    failedExecutions: z.number().int(),
+    decisions: z.number().int(),
+    rejections: z.number().int().describe('Decisions other than approved.'),
+    attempts: z.number().int().describe('Resolution attempts: the loop\'s count when the resolution file has the task, else the attempts among its events.'),
+    costUsd: num,
+    inputTokens: num,
+    outputTokens: num,
+    firstEventAt: isoTime.nullable(),
+    lastEventAt: isoTime.nullable(),
+    doneAt: isoTime.nullable().describe('When the resolution loop closed; else, for a task the roadmap says is done, its last event.'),
+    timeToDoneMs: numOrNull.describe('From the first event to doneAt; null while not done.'),
+  })
+  .meta({ id: 'TaskTotals', description: 'Sums over every event of the task (all pages).' });
+
+export const TaskResolutionSchema = z
+  .object({
+    state: z.enum(['active', 'closed']),
+    attempts: intOrNull,
+    labels: z.array(z.string()),
+    lastLabel: strOrNull,
+    firstAttemptAt: isoTime.nullable(),
+    lastAttemptAt: isoTime.nullable(),
+    closedAt: isoTime.nullable(),
+    durationMs: numOrNull,
+    infiniteLoop: z.boolean().describe('The autopilot flagged the loop as infinite.'),
+    runId: strOrNull,
+  })
+  .meta({ id: 'TaskResolution', description: "The task's resolution loop, from the resolution file (active, else the latest closure)." });
+
+export const TimelineTaskSchema = z
+  .object({
+    title: z.string(),
+    status: TaskStateSchema,
+    epic: z.string(),
+    milestone: strOrNull,
+    domain: strOrNull,
+    labels: z.array(z.string()),
+  })
+  .meta({ id: 'TimelineTask', description: 'The roadmap entry.' });
+
+export const TaskTimelineSchema = z
+  .object({
+    id: z.string(),
+    task: TimelineTaskSchema.nullable().describe('null for a task id seen only in the logs or the resolution file.'),
+    resolution: TaskResolutionSchema.nullable(),
+    totals: TaskTotalsSchema,
+    total: z.number().int().describe('Events over all pages.'),
+    partial: z.boolean().describe('The line index was full: some log lines may be missing.'),
+    events: z.array(TimelineEventSchema).describe('In time order.'),
+    next: z.string().optional().describe('Cursor of the next page; absent on the last page. Stays valid as lines are appended.'),
+  })
+  .meta({ id: 'TaskTimeline' });
+
+
 export const TaskSummarySchema = z
   .object({
     id: z.string(),
@@ -238,9 +377,15 @@ export const TaskDetailSchema = z
     milestone: z.object({ id: z.string(), title: strOrNull }).nullable(),
     dependencies: z.array(taskRef),
     dependents: z.array(taskRef).describe('Tasks that list this one among their dependencies.'),
+    totals: TaskTotalsSchema,
   })
   .meta({ id: 'TaskDetail' });
 
 export type TaskSummary = z.output<typeof TaskSummarySchema>;
 export type TaskList = z.output<typeof TaskListSchema>;
 export type TaskDetail = z.output<typeof TaskDetailSchema>;
+
+export type TimelineEvent = z.output<typeof TimelineEventSchema>;
+export type TaskTotals = z.output<typeof TaskTotalsSchema>;
+export type TaskResolution = z.output<typeof TaskResolutionSchema>;
+export type TaskTimeline = z.output<typeof TaskTimelineSchema>;

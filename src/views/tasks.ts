@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { TASK_STATES, type Roadmap, type RoadmapTask, type TaskState } from '../sources/roadmap.js';
-import type { TaskDetail, TaskList, TaskSummary } from './payloads.js';
+import type { TaskDetail, TaskList, TaskSummary, TaskTotals } from './payloads.js';
 
 export const TASK_SORTS = ['id', 'status', 'epic'] as const;
 export type TaskSort = (typeof TASK_SORTS)[number];
@@ -176,8 +176,8 @@ const ref = (index: TaskIndex, id: string) => {
   return { id, title: t?.title ?? null, status: t?.status ?? null };
 };
 
-/** One task with its epic and milestone titles, dependencies and dependents (each with its state). */
-export function taskDetail(index: TaskIndex, id: string): Outcome<TaskDetail> {
+/** One task with its epic and milestone titles, dependencies and dependents (each with its state), and its timeline's totals. */
+export function taskDetail(index: TaskIndex, id: string, totals: TaskTotals): Outcome<TaskDetail> {
   const t = index.byId.get(id);
   if (!t) return { ok: false, status: 404, error: `no task with id ${JSON.stringify(id.slice(0, 200))} in the roadmap` };
   const { epicTitles, milestoneTitles } = index.roadmap;
@@ -193,6 +193,7 @@ export function taskDetail(index: TaskIndex, id: string): Outcome<TaskDetail> {
       milestone: t.milestone === undefined ? null : { id: t.milestone, title: titleOf(milestoneTitles, t.milestone) ?? null },
       dependencies: [...new Set(t.dependencies)].map((d) => ref(index, d)),
       dependents: (index.dependents.get(t.id) ?? []).map((d) => ({ id: d.id, title: d.title, status: d.status })),
+      totals,
     },
   };
 }

@@ -171,6 +171,21 @@ describe('GET /api/tasks/{id}', () => {
         { id: 'T-1.1.2', title: 'Task 1', status: 'ready' },
         { id: '=T-9', title: 'Imported "=SUM(A1)", with comma', status: 'ready' },
       ],
+      // No line or loop names it: its timeline's totals are zero (test/http/timeline.test.ts has some).
+      totals: {
+        executions: 0,
+        failedExecutions: 0,
+        decisions: 0,
+        rejections: 0,
+        attempts: 0,
+        costUsd: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        firstEventAt: null,
+        lastEventAt: null,
+        doneAt: null,
+        timeToDoneMs: null,
+      },
     });
     const odd = await getJson(`${t.url}/api/tasks/${encodeURIComponent('=T-9')}`);
     expect(odd.dependencies).toEqual([
@@ -205,9 +220,11 @@ describe('ETag and cursors across snapshots', () => {
       expect(res.status).toBe(304);
       expect(res.body).toBe('');
     }
+    // A task's ETag covers the roadmap and its timeline's totals.
     const detail = await request(`${own.url}/api/tasks/T-1.1.1`);
-    expect(detail.headers.etag).toBe(etag);
-    expect((await request(`${own.url}/api/tasks/T-1.1.1`, { headers: { 'If-None-Match': etag } })).status).toBe(304);
+    const detailTag = detail.headers.etag!;
+    expect(detailTag).toMatch(/^"[\w-]+"$/);
+    expect((await request(`${own.url}/api/tasks/T-1.1.1`, { headers: { 'If-None-Match': detailTag } })).status).toBe(304);
     // fetch() adds Cache-Control: no-cache to a request with If-None-Match: still a 304
     expect((await fetch(`${own.url}/api/tasks?limit=5`, { headers: { 'If-None-Match': etag } })).status).toBe(304);
     expect((await request(`${own.url}/api/tasks?limit=5`, { headers: { 'If-None-Match': '"stale"' } })).status).toBe(200);
@@ -218,6 +235,7 @@ describe('ETag and cursors across snapshots', () => {
     await eventually(() => expect(own.exporter.collector.snapshot!.version).toBeGreaterThan(version));
     expect((await request(`${own.url}/api/tasks?limit=5`, { headers: { 'If-None-Match': etag } })).status).toBe(304);
     expect((await request(`${own.url}/api/tasks?limit=5&cursor=${encodeURIComponent(next)}`)).status).toBe(200);
+    expect((await request(`${own.url}/api/tasks/T-1.1.1`, { headers: { 'If-None-Match': detailTag } })).status).toBe(304);
 
     // The roadmap changes: a new ETag, and the old cursor is gone.
     await own.workspace.write('state/roadmap.yaml', roadmapDoc(tasks.slice(1)));

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, copySampleWorkspace, request, startTestExporter } from '../support/server.js';
+import { cleanup, copySampleWorkspace, createWorkspace, request, startTestExporter } from '../support/server.js';
+import { writeTimelineFixture } from '../support/timeline-fixture.js';
 
 const TOKEN = 'fast-path-token-0123456789';
 const VOLATILE = new Set(['date', 'connection', 'keep-alive', 'ratelimit', 'ratelimit-policy', 'transfer-encoding']);
@@ -31,6 +32,33 @@ describe('fast path for hot routes', () => {
     const om = await request(fast.url + '/metrics', { headers: { ...auth, accept: 'application/openmetrics-text; version=1.0.0' } });
     expect(om.headers['content-type']).toMatch(/^application\/openmetrics-text/);
     expect(om.body.endsWith('# EOF\n')).toBe(true);
+  });
+
+  it('answers a timeline page express rendered with the same bytes and headers, and 304; its errors stay with express', async () => {
+    const workspace = await createWorkspace();
+    await writeTimelineFixture(workspace);
+    const fast = await startTestExporter({ workspace, config: { rateLimitPerMin: 0 } });
+    const slow = await startTestExporter({ workspace, config: { rateLimitPerMin: 1000 } });
+    for (const path of ['/api/tasks/T-7/timeline', '/api/tasks/T-7/timeline?limit=2', '/api/tasks/L-1/timeline?limit=3&cursor=']) {
+      const b = await request(slow.url + path);
+      // The first request renders the page (express), the next ones find it rendered.
+      const [first, again] = [await request(fast.url + path), await request(fast.url + path)];
+      expect(b.status).toBe(200);
+      for (const a of [first, again]) {
+        expect(a.body).toBe(b.body);
+        expect(stable(a.headers)).toEqual(stable(b.headers));
+      }
+      const cached = await request(fast.url + path, { headers: { 'If-None-Match': `W/${b.headers.etag}` } });
+      const revalidated = await request(slow.url + path, { headers: { 'If-None-Match': `W/${b.headers.etag}` } });
+      expect([cached.status, cached.body]).toEqual([304, '']);
+      expect(stable(cached.headers)).toEqual(stable(revalidated.headers));
+      const head = await request(fast.url + path, { method: 'HEAD' });
+      expect([head.status, head.body, head.headers['content-length']]).toEqual([200, '', String(Buffer.byteLength(b.body))]);
+    }
+    for (const [path, status] of [['/api/tasks/nope/timeline', 404], ['/api/tasks/T-7/timeline?limit=0', 400], ['/api/tasks/%E0%A4%A/timeline', 400]] as const) {
+      await request(fast.url + path);
+      expect((await request(fast.url + path)).status, path).toBe(status);
+    }
   });
 
   it('leaves authentication failures, HEAD and other routes to express', async () => {

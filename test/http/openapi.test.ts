@@ -16,7 +16,8 @@ import { PrometheusProjection } from '../../src/metrics/prometheus.js';
 import { ViewCache } from '../../src/views/cache.js';
 import { anomaly, HEALTH, healthReport, MODEL_ROUTER, modelRouterDoc, remediation } from '../support/autopilot-fixture.js';
 import { T0 } from '../support/fixtures.js';
-import { cleanupSuite, knownFixture, request, SseClient, startTestExporter, suiteScoped, type TestExporter } from '../support/server.js';
+import { cleanupSuite, createWorkspace, knownFixture, request, SseClient, startTestExporter, suiteScoped, type TestExporter } from '../support/server.js';
+import { writeTimelineFixture } from '../support/timeline-fixture.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
@@ -167,6 +168,10 @@ describe('real answers validate against the document', () => {
     expectValid('/api/tasks/{id}', missing.status, JSON.parse(missing.body));
     const detail = await request(`${t.url}/api/tasks/RD-1`);
     expectValid('/api/tasks/{id}', 200, JSON.parse(detail.body));
+    const timeline = await request(`${t.url}/api/tasks/nope/timeline`);
+    expectValid('/api/tasks/{id}/timeline', timeline.status, JSON.parse(timeline.body));
+    const badCursor = await request(`${t.url}/api/tasks/RD-1/timeline?cursor=x`);
+    expectValid('/api/tasks/{id}/timeline', badCursor.status, JSON.parse(badCursor.body));
 
     const own = await startTestExporter({ files: f.files });
     const first = JSON.parse((await request(`${own.url}/api/tasks?limit=1`)).body);
@@ -178,6 +183,20 @@ describe('real answers validate against the document', () => {
     }
     expect(gone.status).toBe(410);
     expectValid('/api/tasks', 410, JSON.parse(gone.body));
+  });
+
+  it('of a timeline with every kind of event, and its pages', async () => {
+    const workspace = await createWorkspace();
+    await writeTimelineFixture(workspace);
+    const own = await startTestExporter({ workspace });
+    for (const id of ['T-7', 'X-1', 'L-1', 'T-8']) {
+      const body = JSON.parse((await request(`${own.url}/api/tasks/${id}/timeline`)).body);
+      expect(body.total, id).toBeGreaterThan(0);
+      expectValid('/api/tasks/{id}/timeline', 200, body);
+    }
+    const page = JSON.parse((await request(`${own.url}/api/tasks/T-7/timeline?limit=2`)).body);
+    expectValid('/api/tasks/{id}/timeline', 200, page);
+    expectValid('/api/tasks/{id}', 200, JSON.parse((await request(`${own.url}/api/tasks/T-7`)).body));
   });
 
   it('of the stream: its first event is a StreamEvent', async () => {

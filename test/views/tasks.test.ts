@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { roadmap } from '../../src/sources/roadmap.js';
 import { filterTasks, listTasks, taskDetail, taskIndex, type TaskFilter } from '../../src/views/tasks.js';
+import { emptyTotals } from '../../src/views/timeline.js';
 import { stringify } from 'yaml';
 
 const task = (id: string, status: string, extra: Record<string, unknown> = {}) => ({ id, title: `Task ${id}`, status, ...extra });
@@ -123,7 +124,7 @@ describe('listTasks', () => {
 describe('taskDetail', () => {
   it('gives the epic and milestone titles, dependencies (unknown ones with null state) and dependents', () => {
     const index = taskIndex(parse(fixture()));
-    expect(taskDetail(index, 'T-2')).toEqual({
+    expect(taskDetail(index, 'T-2', emptyTotals())).toEqual({
       ok: true,
       value: {
         id: 'T-2',
@@ -141,16 +142,17 @@ describe('taskDetail', () => {
           { id: 'T-20', title: 'Task T-20', status: 'pending' },
           { id: 'OPS-1', title: 'Task OPS-1', status: 'ready' },
         ],
+        totals: emptyTotals(),
       },
     });
-    const ops = taskDetail(index, 'OPS-1');
+    const ops = taskDetail(index, 'OPS-1', emptyTotals());
     expect(ops).toMatchObject({
       ok: true,
       value: { epic: { id: 'E-9', title: null }, milestone: null, dependencies: [{ id: 'T-2' }, { id: 'T-404', title: null, status: null }] },
     });
-    expect(taskDetail(index, 'T-1')).toMatchObject({ ok: true, value: { milestone: { id: 'M-1.1', title: null }, dependents: [] } });
-    expect(taskDetail(index, 'T-10')).toMatchObject({ ok: true, value: { dependents: [{ id: 'T-2' }, { id: 'T-1' }] } });
-    expect(taskDetail(index, 'T-404')).toMatchObject({ ok: false, status: 404 });
-    expect(taskDetail(index, '__proto__')).toMatchObject({ ok: false, status: 404 });
+    expect(taskDetail(index, 'T-1', emptyTotals())).toMatchObject({ ok: true, value: { milestone: { id: 'M-1.1', title: null }, dependents: [] } });
+    expect(taskDetail(index, 'T-10', emptyTotals())).toMatchObject({ ok: true, value: { dependents: [{ id: 'T-2' }, { id: 'T-1' }] } });
+    expect(taskDetail(index, 'T-404', emptyTotals())).toMatchObject({ ok: false, status: 404 });
+    expect(taskDetail(index, '__proto__', emptyTotals())).toMatchObject({ ok: false, status: 404 });
   });
 });
