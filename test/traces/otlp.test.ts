@@ -79,7 +79,7 @@ function traceEnv(rx: OtlpReceiver, extra: Record<string, string> = {}) {
 }
 
 async function tracedExporter(workspace: Workspace, config: Partial<ReturnType<typeof defaultConfig>> = {}) {
-  const base = { ...defaultConfig(), workspaceName: WS, cacheTtlMs: 100, ...config };
+  const base = { ...defaultConfig(), workspaceRoot: workspace.root, workspaceName: WS, cacheTtlMs: 100, ...config };
   const traces = tracesSettings(process.env, base);
   expect(traces).toBeDefined();
   return startTestExporter({ workspace, config: base, otel: { traces } });

@@ -1,5 +1,5 @@
 /** When traces are on, and which OTEL_* and WVO_TRACES_STATE_FILE values exit 2 naming themselves. */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -10,7 +10,7 @@ import { cleanup, tempDir } from '../support/server.js';
 afterEach(cleanup);
 
 const ON = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
-const settings = (env: Record<string, string>, stateFile?: string) => tracesSettings(env, { tracesStateFile: stateFile });
+const settings = (env: Record<string, string>, stateFile?: string, workspaceRoot = '/nonexistent/workspace') => tracesSettings(env, { tracesStateFile: stateFile, workspaceRoot });
 
 function configError(f: () => unknown): ConfigError {
   try {
@@ -63,13 +63,47 @@ describe('tracesSettings', () => {
 });
 
 describe('WVO_TRACES_STATE_FILE', () => {
-  it('is a config variable; a missing file is a first run, a saved one is read', async () => {
+  it('is a config variable; a missing file is a first run, a saved one naming the logs\' files is resumed from', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'positions.json');
     expect(loadConfig({ WVO_TRACES_STATE_FILE: file }).tracesStateFile).toBe(file);
-    expect(settings(ON, file)?.stateFile).toEqual({ file, saved: undefined });
+    expect(settings(ON, file, dir)?.stateFile).toEqual({ file });
+    // the workspace's executions log, rotated into its archives: still its file
+    const log = path.join(dir, 'state/telemetry/executions.jsonl');
+    await mkdir(path.join(dir, 'state/telemetry/archives'), { recursive: true });
+    await writeFile(log, '{}\n');
+    const st = await stat(log);
+    await rename(log, path.join(dir, 'state/telemetry/archives/executions_2026-11-27T10-00-00-000Z.jsonl'));
+    const saved = { positions: { [`${st.dev}:${st.ino}`]: 3, '1:2': 30 }, roots: ['T-1'] };
+    await writePositions(file, saved);
+    expect(settings(ON, file, dir)?.stateFile).toEqual({ file, saved });
+  });
+
+  it('positions that name none of the logs\' files (another workspace, a restore) are not resumed from', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'positions.json');
+    await mkdir(path.join(dir, 'state/analytics'), { recursive: true });
+    await writeFile(path.join(dir, 'state/analytics/quality_gate_decisions.jsonl'), '{}\n');
     await writePositions(file, { positions: { '1:2': 30 }, roots: ['T-1'] });
-    expect(settings(ON, file)?.stateFile).toEqual({ file, saved: { positions: { '1:2': 30 }, roots: ['T-1'] } });
+    expect(settings(ON, file, dir)?.stateFile).toEqual({ file, discarded: { reason: 'foreign' } });
+    // empty positions (no log existed when saved) stay valid: every file now is new
+    await writePositions(file, { positions: {}, roots: [] });
+    expect(settings(ON, file, dir)?.stateFile).toEqual({ file, saved: { positions: {}, roots: [] } });
+  });
+
+  it('a backlog since the positions larger than the queue could take at once is not replayed', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'positions.json');
+    const log = path.join(dir, 'state/telemetry/executions.jsonl');
+    await mkdir(path.dirname(log), { recursive: true });
+    await writeFile(log, 'x'.repeat(10_000));
+    const st = await stat(log);
+    const key = `${st.dev}:${st.ino}`;
+    // queue of 4 spans: a budget of 8 KB
+    await writePositions(file, { positions: { [key]: 1000 }, roots: [] });
+    expect(settings({ ...ON, OTEL_BSP_MAX_QUEUE_SIZE: '4' }, file, dir)?.stateFile).toEqual({ file, discarded: { reason: 'backlog', bytes: 9000, budget: 8192 } });
+    await writePositions(file, { positions: { [key]: 5000 }, roots: [] });
+    expect(settings({ ...ON, OTEL_BSP_MAX_QUEUE_SIZE: '4' }, file, dir)?.stateFile?.saved?.positions).toEqual({ [key]: 5000 });
   });
 
   it('a corrupt file or a missing directory exits 2 naming the variable', async () => {
