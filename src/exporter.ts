@@ -15,7 +15,7 @@ import { startOtlpPush, type OtlpPush, type OtlpSettings } from './metrics/otlp.
 import { PrometheusProjection } from './metrics/prometheus.js';
 import { watchBudgets } from './sources/budgets.js';
 import type { TracesSettings } from './traces/settings.js';
-import { startTraces, type RunningTraces } from './traces/start.js';
+import { createTraces, type Traces } from './traces/start.js';
 import { ViewCache } from './views/cache.js';
 import { TimelineCache } from './views/timeline-cache.js';
 import { EXPORTER_VERSION } from './version.js';
@@ -40,7 +40,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** Wires files → collector → snapshot → projections (Prometheus, OTLP, REST, SSE) → HTTP. */
 export async function startExporter(config: Config, logger: Logger, otel: OtelSettings = {}): Promise<RunningExporter> {
-  const traces: RunningTraces | undefined = otel.traces && (await startTraces(otel.traces, workspaceName(config), logger));
+  const traces: Traces | undefined = otel.traces && createTraces(otel.traces, workspaceName(config), logger);
   const collector = new Collector({
     workspaceRoot: config.workspaceRoot,
     logger,
@@ -48,7 +48,7 @@ export async function startExporter(config: Config, logger: Logger, otel: OtelSe
     pollIntervalMs: Math.min(config.cacheTtlMs, 1000),
     watch: config.watch,
     parseWorkers: config.parseWorkers,
-    ...(traces ? { taskEvents: { from: traces.tracer.from } } : {}),
+    ...(traces ? { taskEvents: { from: traces.from } } : {}),
   });
   const views = new ViewCache({ costPer1kTokens: config.costPer1kTokens, pricing: config.pricing });
   let lastEvent: { id: number; data: string } | undefined;
@@ -80,10 +80,10 @@ export async function startExporter(config: Config, logger: Logger, otel: OtelSe
         logger.error({ err: (err as Error).message }, `traces: ${what} failed`);
       }
     };
-    collector.on('taskEvents', (batch) => guard('task events', () => traces.tracer.onTaskEvents(batch)));
+    collector.on('taskEvents', (batch) => guard('task events', () => traces.onTaskEvents(batch)));
     // The collector emits a cycle's snapshot before its task events: roots wait for them, so a task's
     // last lines bound its root span even when they close it in the same cycle.
-    collector.on('snapshot', (s) => queueMicrotask(() => guard('root spans', () => traces.tracer.onSnapshot(s))));
+    collector.on('snapshot', (s) => queueMicrotask(() => guard('root spans', () => traces.onSnapshot(s))));
   }
 
   let budgets = config.budgets?.budgets;
@@ -144,6 +144,8 @@ export async function startExporter(config: Config, logger: Logger, otel: OtelSe
     (s) => logger.info({ version: s.version }, 'first collection finished'),
     (err) => logger.error({ err: (err as Error).message }, 'first collection failed'),
   );
+  // The trace SDK loads once the cold start's parse is over, not on top of its memory peak.
+  const tracesLoaded = started.then(() => traces?.load());
   const push: OtlpPush | undefined = otel.metrics && (await startOtlpPush(otel.metrics, () => collector.snapshot && metricInput(collector.snapshot), logger));
 
   let stopping: Promise<void> | undefined;
@@ -164,7 +166,7 @@ export async function startExporter(config: Config, logger: Logger, otel: OtelSe
         await collector.stop();
         await Promise.all([
           push?.shutdown().catch((err: Error) => logger.warn({ err: err.message }, 'OTLP flush failed')),
-          traces?.shutdown().catch((err: Error) => logger.warn({ err: err.message }, 'OTLP traces flush failed')),
+          tracesLoaded.then(() => traces?.shutdown()).catch((err: Error) => logger.warn({ err: err.message }, 'OTLP traces flush failed')),
         ]);
         server.closeAllConnections();
         await closed;

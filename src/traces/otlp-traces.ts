@@ -20,15 +20,6 @@ export function startTracing(settings: TracesSettings, workspace: string, logger
   );
   const pipeline = new SpanPipeline(settings, resource, { name: 'wvo-exporter', version: EXPORTER_VERSION });
   const tracer = new TaskTracer(workspace, pipeline, settings, logger);
-  const discarded = settings.stateFile?.discarded;
-  if (discarded?.reason === 'foreign') {
-    logger.warn({ file: settings.stateFile!.file }, 'the traces positions file names none of the logs\' files (another workspace, or logs restored from a backup): starting at the end of the logs');
-  } else if (discarded) {
-    logger.warn(
-      { file: settings.stateFile!.file, unsentBytes: discarded.bytes, budgetBytes: discarded.budget },
-      'more was logged since the traces positions than the span queue (OTEL_BSP_MAX_QUEUE_SIZE) could take at once: starting at the end of the logs',
-    );
-  }
   logger.info({ protocol: settings.protocol, stateFile: settings.stateFile?.file, resumed: Boolean(settings.stateFile?.saved) }, 'OTLP traces enabled');
   return {
     tracer,
