@@ -27,7 +27,7 @@ function help(): string {
     'Flags (each mirrors an environment variable; a flag wins over its variable):',
     variablesHelp(),
     '',
-    '  OTEL_EXPORTER_OTLP_* / OTEL_METRIC_EXPORT_*: OTLP push (environment only; see README, OTLP push)',
+    '  OTEL_EXPORTER_OTLP_* / OTEL_METRIC_EXPORT_* / OTEL_BSP_* / OTEL_{METRICS,TRACES}_EXPORTER: OTLP metrics and traces (environment only; see docs/otlp.md)',
     '  -h, --help     this help (`wvo-exporter <command> --help` for a command)',
     '  -V, --version  print the version',
     '',

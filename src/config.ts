@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { BudgetsError, loadBudgets, type Budgets } from './sources/budgets.js';
 import { loadPricing, PricingError, type Pricing } from './sources/pricing.js';
 import { loadWebConfig, type WebConfig } from './http/web-config.js';
-import { tracesOn } from './tasks/traces-on.js';
 
 /** The repository root: the default workspace, so a fresh `npm start` shows the bundled sample `state/`. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,6 +64,7 @@ export const variables = {
   WVO_WORKSPACE_NAME: z.string().trim().min(1).max(100).optional(),
   WVO_WEB_CONFIG_FILE: z.string().min(1).optional(),
   WVO_TRUST_PROXY: trustProxy.default(false),
+  WVO_TRACES_STATE_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 } as const;
 
@@ -103,6 +103,7 @@ export const VARIABLE_HELP: Partial<Record<string, string>> = {
   WVO_BUDGETS_FILE: 'YAML/JSON spend budgets and objectives, re-read when it changes (unset: no budget alerts)',
   WVO_WEB_CONFIG_FILE: 'exporter-toolkit web config: TLS, mutual TLS, basic auth, headers',
   WVO_TRUST_PROXY: 'proxies whose X-Forwarded-For names the client: false, a hop count or addresses/CIDRs',
+  WVO_TRACES_STATE_FILE: 'positions file of the OTLP traces (written atomically): what was exported, so a restart resumes; unset: only lines appended after start are traced',
   LOG_LEVEL: 'pino log level; logs are JSON on stdout',
 };
 
@@ -134,8 +135,8 @@ export interface Config {
   webConfig?: WebConfig;
   /** Express's `trust proxy` (WVO_TRUST_PROXY): which X-Forwarded-For hops name the real client. */
   trustProxy: false | number | string;
-  /** OTLP traces are on (OpenTelemetry's variables, `tracesOn`): /metrics in OpenMetrics then carries exemplars naming them. */
-  tracesOn: boolean;
+  /** WVO_TRACES_STATE_FILE: where the OTLP traces record what they exported; unset: traces start at the end of the logs. */
+  tracesStateFile?: string;
 }
 
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
@@ -174,7 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workspaceName: vars.WVO_WORKSPACE_NAME,
     webConfig: vars.WVO_WEB_CONFIG_FILE === undefined ? undefined : loadWebConfig(vars.WVO_WEB_CONFIG_FILE),
     trustProxy: vars.WVO_TRUST_PROXY,
-    tracesOn: tracesOn(env),
+    tracesStateFile: vars.WVO_TRACES_STATE_FILE,
   };
 }
 

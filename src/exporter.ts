@@ -14,6 +14,8 @@ import type { MetricInput } from './metrics/catalog.js';
 import { startOtlpPush, type OtlpPush, type OtlpSettings } from './metrics/otlp.js';
 import { PrometheusProjection } from './metrics/prometheus.js';
 import { watchBudgets } from './sources/budgets.js';
+import type { TracesSettings } from './traces/settings.js';
+import { createTraces, type Traces } from './traces/start.js';
 import { ViewCache } from './views/cache.js';
 import { TimelineCache } from './views/timeline-cache.js';
 import { EXPORTER_VERSION } from './version.js';
@@ -27,11 +29,18 @@ export interface RunningExporter {
   stop(): Promise<void>;
 }
 
+/** What goes out over OTLP: the metrics push and the traces, each undefined when off. */
+export interface OtelSettings {
+  metrics?: OtlpSettings;
+  traces?: TracesSettings;
+}
+
 const SSE_MAX_BUFFERED_BYTES = 1024 * 1024;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** Wires files → collector → snapshot → projections (Prometheus, OTLP, REST, SSE) → HTTP. */
-export async function startExporter(config: Config, logger: Logger, otlp?: OtlpSettings): Promise<RunningExporter> {
+export async function startExporter(config: Config, logger: Logger, otel: OtelSettings = {}): Promise<RunningExporter> {
+  const traces: Traces | undefined = otel.traces && createTraces(otel.traces, workspaceName(config), logger);
   const collector = new Collector({
     workspaceRoot: config.workspaceRoot,
     logger,
@@ -39,6 +48,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     pollIntervalMs: Math.min(config.cacheTtlMs, 1000),
     watch: config.watch,
     parseWorkers: config.parseWorkers,
+    ...(traces ? { taskEvents: { from: traces.from } } : {}),
   });
   const views = new ViewCache({ costPer1kTokens: config.costPer1kTokens, pricing: config.pricing });
   let lastEvent: { id: number; data: string } | undefined;
@@ -61,12 +71,26 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     },
   });
   collector.on('snapshot', () => sse.broadcast());
+  if (traces) {
+    // A span that cannot be built must not stop the collection: logged, and the rest go on.
+    const guard = (what: string, f: () => void) => {
+      try {
+        f();
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, `traces: ${what} failed`);
+      }
+    };
+    collector.on('taskEvents', (batch) => guard('task events', () => traces.onTaskEvents(batch)));
+    // The collector emits a cycle's snapshot before its task events: roots wait for them, so a task's
+    // last lines bound its root span even when they close it in the same cycle.
+    collector.on('snapshot', (s) => queueMicrotask(() => guard('root spans', () => traces.onSnapshot(s))));
+  }
 
   let budgets = config.budgets?.budgets;
   const stopBudgetsReload = config.budgets ? watchBudgets(config.budgets.file, (b) => (budgets = b), logger) : () => undefined;
   const metricInput = (s: Snapshot): MetricInput => ({
     snapshot: s,
-    exporter: { cycleDurations: collector.cycleDurations, sseClients: sse.size },
+    exporter: { cycleDurations: collector.cycleDurations, sseClients: sse.size, traces: traces?.stats },
     costPer1kTokens: config.costPer1kTokens,
     pricing: config.pricing,
     budgets,
@@ -74,7 +98,7 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     identity: { workspace: workspaceName(config), version: EXPORTER_VERSION },
   });
   const prometheus = new PrometheusProjection(() => metricInput(collector.snapshot!), {
-    exemplarWorkspace: config.tracesOn ? workspaceName(config) : undefined,
+    exemplarWorkspace: traces ? workspaceName(config) : undefined,
   });
   const pollMs = Math.min(config.cacheTtlMs, 1000);
   const deps = {
@@ -122,7 +146,9 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
     (s) => logger.info({ version: s.version }, 'first collection finished'),
     (err) => logger.error({ err: (err as Error).message }, 'first collection failed'),
   );
-  const push: OtlpPush | undefined = otlp && (await startOtlpPush(otlp, () => collector.snapshot && metricInput(collector.snapshot), logger));
+  // The trace SDK loads once the cold start's parse is over, not on top of its memory peak.
+  const tracesLoaded = started.then(() => traces?.load());
+  const push: OtlpPush | undefined = otel.metrics && (await startOtlpPush(otel.metrics, () => collector.snapshot && metricInput(collector.snapshot), logger));
 
   let stopping: Promise<void> | undefined;
   return {
@@ -140,7 +166,10 @@ export async function startExporter(config: Config, logger: Logger, otlp?: OtlpS
         server.closeIdleConnections();
         await started;
         await collector.stop();
-        await push?.shutdown().catch((err: Error) => logger.warn({ err: err.message }, 'OTLP flush failed'));
+        await Promise.all([
+          push?.shutdown().catch((err: Error) => logger.warn({ err: err.message }, 'OTLP flush failed')),
+          tracesLoaded.then(() => traces?.shutdown()).catch((err: Error) => logger.warn({ err: err.message }, 'OTLP traces flush failed')),
+        ]);
         server.closeAllConnections();
         await closed;
       })()),

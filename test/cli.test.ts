@@ -28,6 +28,13 @@ describe('configuration errors', () => {
       'OTEL_EXPORTER_OTLP_PROTOCOL',
       'grpc',
     ],
+    ['unknown traces exporter', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_TRACES_EXPORTER: 'zipkin' }, 'OTEL_TRACES_EXPORTER', 'zipkin'],
+    [
+      'traces positions file in a missing directory',
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', WVO_TRACES_STATE_FILE: '/nonexistent/wvo/positions.json' },
+      'WVO_TRACES_STATE_FILE',
+      '/nonexistent/wvo/positions.json',
+    ],
   ];
 
   it.each(cases)('%s: exits 2 naming the variable', async (_what, env, variable, value) => {

@@ -3,6 +3,7 @@
  * instance variables, every query the target matchers, every panel its unit and thresholds from
  * style.ts, and ids and grid positions are computed. generate.ts writes the result as JSON.
  */
+import { WVO_TASK_ID } from '../../src/traces/attributes.js';
 import { withMatchers } from './promql.js';
 import { THRESHOLDS, TYPE_DEFAULTS, UNITS, type Thresholds, type Unit } from './style.js';
 
@@ -239,7 +240,6 @@ export const TRACES: VariableSpec = {
 };
 
 /** The span attribute every span of a task carries (the exporter's traces): the TraceQL links search on it. */
-export const TASK_ID_ATTRIBUTE = 'wvo.task.id';
 
 /**
  * The links of a task id (`value` a Grafana value, e.g. `__value.text` or `__field.labels.task_id`):
@@ -253,7 +253,7 @@ export function taskLinks(value: string): DataLink[] {
   const pane = {
     wvo: {
       datasource: TRACES_UID,
-      queries: [{ refId: 'A', datasource: { type: 'tempo', uid: TRACES_UID }, queryType: 'traceql', query: `{ span."${TASK_ID_ATTRIBUTE}" = "${TASK}" }` }],
+      queries: [{ refId: 'A', datasource: { type: 'tempo', uid: TRACES_UID }, queryType: 'traceql', query: `{ span."${WVO_TASK_ID}" = "${TASK}" }` }],
       range: { from: 'now-30d', to: 'now' },
     },
   };

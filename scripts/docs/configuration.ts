@@ -14,7 +14,7 @@ variable or flag, and exit code 2. An empty variable counts as unset.
 
 ${table(['variable', 'flag', 'default', 'meaning'], rows)}
 
-The OTLP push follows OpenTelemetry's own \`OTEL_*\` variables ([OTLP](otlp.md)); TLS, basic auth
+The OTLP metrics push and traces follow OpenTelemetry's own \`OTEL_*\` variables ([OTLP](otlp.md)); TLS, basic auth
 and headers come from the web config file ([security](security.md)).
 `;
 }

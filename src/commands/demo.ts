@@ -51,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
     await removeTemp();
     throw err;
   }
-  return serveUntilSignal(config, loaded.otlp, {
+  return serveUntilSignal(config, loaded.otel, {
     listening: (exporter) =>
       process.stderr.write(
         `wvo-exporter demo: a simulated autopilot is writing ${path.join(root, 'state')}\n` +

@@ -2,13 +2,18 @@ import { loadConfig, type Config } from '../config.js';
 import { startExporter, type RunningExporter } from '../exporter.js';
 import { HELP_FLAG, loadOrReport, parseFlags, variablesHelp, type ParsedFlags } from '../flags.js';
 import { createLogger, type Logger } from '../logger.js';
-import { otlpSettings, type OtlpSettings } from '../metrics/otlp.js';
+import { otlpSettings } from '../metrics/otlp.js';
+import { tracesSettings } from '../traces/settings.js';
+import type { OtelSettings } from '../exporter.js';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
 
 /** The configuration from the environment with the flags on top; undefined (exit 2) after reporting a bad value. */
 export const configFrom = (flags: ParsedFlags, command = 'wvo-exporter') =>
-  loadOrReport(flags, command, (env) => ({ config: loadConfig(env), otlp: otlpSettings(env) }));
+  loadOrReport(flags, command, (env) => {
+    const config = loadConfig(env);
+    return { config, otel: { metrics: otlpSettings(env), traces: tracesSettings(env, config) } satisfies OtelSettings };
+  });
 
 export interface ServeHooks {
   listening?(exporter: RunningExporter): void;
@@ -17,9 +22,9 @@ export interface ServeHooks {
 }
 
 /** Runs the exporter until SIGINT/SIGTERM, then stops it within the shutdown deadline. Resolves with the exit code. */
-export async function serveUntilSignal(config: Config, otlp: OtlpSettings | undefined, hooks: ServeHooks = {}): Promise<number> {
+export async function serveUntilSignal(config: Config, otel: OtelSettings, hooks: ServeHooks = {}): Promise<number> {
   const logger = createLogger(config.logLevel);
-  const exporter = await startExporter(config, logger, otlp);
+  const exporter = await startExporter(config, logger, otel);
   hooks.listening?.(exporter);
   return waitForSignal(logger, async () => {
     await exporter.stop();
@@ -57,5 +62,5 @@ export async function run(argv: string[]): Promise<number> {
   }
   const loaded = configFrom(flags);
   if (!loaded) return 2;
-  return serveUntilSignal(loaded.config, loaded.otlp);
+  return serveUntilSignal(loaded.config, loaded.otel);
 }

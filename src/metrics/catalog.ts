@@ -6,6 +6,7 @@ import { DURATION_BUCKETS, QUALITY_BUCKETS, type DurationExemplar } from '../sou
 import { RUBRIC_BUCKETS, DECISIONS } from '../sources/quality-decisions.js';
 import { budgetScope, type Budgets } from '../sources/budgets.js';
 import type { Pricing } from '../sources/pricing.js';
+import type { TraceStats } from '../traces/pipeline.js';
 import { SOURCE_IDS } from '../sources/registry.js';
 import { TASK_STATES } from '../sources/roadmap.js';
 import {
@@ -37,6 +38,8 @@ export interface HistogramSample {
 export interface ExporterStats {
   cycleDurations: HistogramData;
   sseClients: number;
+  /** The OTLP trace pipeline's counts; absent while traces are off. */
+  traces?: TraceStats;
 }
 
 export interface MetricInput {
@@ -447,6 +450,17 @@ export const catalog: readonly MetricDef[] = [
     buckets: CYCLE_BUCKETS,
     collect: ({ exporter }) => [{ labels: {}, data: exporter.cycleDurations }],
   },
+  // Zero while traces are off: none were sent, which is a fact, and rate() works from the start.
+  counter('wvo_exporter_trace_spans_exported_total', 'Spans the OTLP trace receiver accepted (0 while traces are off).', '{span}', [], ({ exporter }) =>
+    one(exporter.traces?.exported ?? 0),
+  ),
+  counter(
+    'wvo_exporter_trace_spans_dropped_total',
+    'Spans given up: queue_full (the batch queue, OTEL_BSP_MAX_QUEUE_SIZE, was full) or export_failed (the receiver refused or did not answer, after the OTLP exporter retried).',
+    '{span}',
+    ['reason'],
+    ({ exporter }) => Object.entries(exporter.traces?.dropped ?? { queue_full: 0, export_failed: 0 }).map(([reason, value]) => ({ labels: { reason }, value })),
+  ),
   gauge('wvo_sse_clients', 'Connected Server-Sent-Events clients.', '{client}', [], ({ exporter }) => one(exporter.sseClients)),
   gauge('wvo_exporter_info', 'Identity of this exporter: the workspace it reads and its version (value 1).', '1', ['workspace', 'version'], ({ identity }) =>
     identity ? [{ labels: { workspace: labelValue(identity.workspace), version: identity.version }, value: 1 }] : [],

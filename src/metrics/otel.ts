@@ -9,6 +9,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { emptyResource } from '@opentelemetry/resources';
 import { catalog as defaultCatalog, type MetricDef, type MetricInput } from './catalog.js';
+import { genAiMetricData } from './genai.js';
 
 const scope: InstrumentationScope = { name: 'wvo-exporter' };
 
@@ -47,7 +48,11 @@ export function catalogToMetricData(input: MetricInput, catalog: readonly Metric
   });
 }
 
-/** A MetricProducer over the catalog, so the OTel SDK's periodic reader pushes the same metrics /metrics serves. */
+/**
+ * A MetricProducer over the catalog, so the OTel SDK's periodic reader pushes the same metrics
+ * /metrics serves, and beside them the GenAI client metrics (OTLP only: their dotted names are the
+ * conventions', which dashboards for the GenAI conventions query as they are).
+ */
 export class CatalogMetricProducer implements MetricProducer {
   private readonly startTime = hrTime();
 
@@ -61,7 +66,9 @@ export class CatalogMetricProducer implements MetricProducer {
     return {
       resourceMetrics: {
         resource: emptyResource(),
-        scopeMetrics: input ? [{ scope, metrics: catalogToMetricData(input, this.catalog, this.startTime) }] : [],
+        scopeMetrics: input
+          ? [{ scope, metrics: [...catalogToMetricData(input, this.catalog, this.startTime), ...genAiMetricData(input.snapshot.data.executions, this.startTime, hrTime())] }]
+          : [],
       },
       errors: [],
     };

@@ -1,26 +1,15 @@
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { OTLPMetricExporter as OTLPHttpJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPHttpProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import type { MetricInput } from './catalog.js';
+import { routeDiagnostics } from '../otel-diag.js';
 import { CatalogMetricProducer } from './otel.js';
 import type { OtlpPush, OtlpSettings } from './otlp.js';
 
-/** Sends OTel SDK diagnostics to our logger instead of the console. */
-function diagLogger(logger: Logger): DiagLogger {
-  return {
-    error: (msg, ...args) => logger.error({ otel: args.map(String) }, msg),
-    warn: (msg, ...args) => logger.warn({ otel: args.map(String) }, msg),
-    info: (msg) => logger.debug(msg),
-    debug: () => {},
-    verbose: () => {},
-  };
-}
-
 export function startPush(settings: OtlpSettings, input: () => MetricInput | undefined, logger: Logger): OtlpPush {
-  diag.setLogger(diagLogger(logger), DiagLogLevel.WARN);
+  routeDiagnostics(logger);
   const exporter: PushMetricExporter = settings.protocol === 'http/json' ? new OTLPHttpJsonExporter() : new OTLPHttpProtoExporter();
   // service.name defaults to ours; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (envDetector) win.
   const resource = resourceFromAttributes({ 'service.name': 'wvo-exporter' }).merge(detectResources({ detectors: [envDetector] }));

@@ -1,32 +1,21 @@
 import type { Logger } from 'pino';
-import { ConfigError } from '../config.js';
+import { otlpProtocol, otlpSignalOn, positiveInt, type OtlpProtocol } from '../otel-env.js';
 import type { MetricInput } from './catalog.js';
 
 export interface OtlpSettings {
-  protocol: 'http/protobuf' | 'http/json';
+  protocol: OtlpProtocol;
   intervalMs: number;
   timeoutMs: number;
 }
 
-const positiveInt = (name: string, raw: string | undefined, fallback: number): number => {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(name, raw, 'expected a positive integer of milliseconds');
-  return n;
-};
-
 /**
- * OTLP push is on when an OTLP endpoint is set; undefined otherwise (then no OTel object is
- * created at all). Endpoint, headers, compression and certificates are read from the standard
- * OTEL_* variables by the OTLP exporter itself.
+ * OTLP push is on when an OTLP endpoint is set and OTEL_METRICS_EXPORTER is not `none`; undefined
+ * otherwise (then no OTel object is created at all). Endpoint, headers, compression and
+ * certificates are read from the standard OTEL_* variables by the OTLP exporter itself.
  */
 export function otlpSettings(env: NodeJS.ProcessEnv = process.env): OtlpSettings | undefined {
-  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) return undefined;
-  const protocolVar = env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ? 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-  const protocol = env[protocolVar] || 'http/protobuf';
-  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
-    throw new ConfigError(protocolVar, protocol, 'supported protocols are http/protobuf and http/json');
-  }
+  if (!otlpSignalOn(env, 'METRICS')) return undefined;
+  const protocol = otlpProtocol(env, 'METRICS');
   const intervalMs = positiveInt('OTEL_METRIC_EXPORT_INTERVAL', env.OTEL_METRIC_EXPORT_INTERVAL, 60_000);
   const timeoutMs = Math.min(intervalMs, positiveInt('OTEL_METRIC_EXPORT_TIMEOUT', env.OTEL_METRIC_EXPORT_TIMEOUT, 30_000));
   return { protocol, intervalMs, timeoutMs };

@@ -5,6 +5,9 @@ import { logSource } from './source.js';
 
 export const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200] as const;
 export const QUALITY_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] as const;
+/** The GenAI conventions' advised boundaries for gen_ai.client.token.usage ({token}) and gen_ai.client.operation.duration (s). */
+export const GENAI_TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864] as const;
+export const GENAI_DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92] as const;
 /** Cap on label values and on label combinations of each execution metric (rest folded into `other`). */
 const MAX_SERIES = 50;
 
@@ -70,6 +73,9 @@ function createAcc() {
     outcomes: new CappedPairs(MAX_SERIES, counter),
     quality: new CappedMap(MAX_SERIES, () => new Histogram(QUALITY_BUCKETS)),
     cache: new CappedMap(MAX_SERIES, () => ({ hit: 0, miss: 0 })),
+    /** The GenAI metrics: tokens by model, durations by model and error type ('' = succeeded). */
+    genaiTokens: new CappedMap(MAX_SERIES, () => ({ input: new Histogram(GENAI_TOKEN_BUCKETS), output: new Histogram(GENAI_TOKEN_BUCKETS) })),
+    genaiDurations: new CappedPairs(MAX_SERIES, () => new Histogram(GENAI_DURATION_BUCKETS)),
     lastTimestamp: undefined as number | undefined,
   };
 }
@@ -110,6 +116,11 @@ export interface Executions {
   quality: Record<string, HistogramData>;
   /** Lines whose prompt_cache_hit is a boolean. */
   promptCache: Record<string, { hit: number; miss: number }>;
+  /** For the GenAI metrics: model '' is a line that names none; errorType '' a success. */
+  genai: {
+    tokens: { model: string; input: HistogramData; output: HistogramData }[];
+    durations: { model: string; errorType: string; data: HistogramData }[];
+  };
   lastTimestamp?: number;
 }
 
@@ -135,6 +146,14 @@ function add(acc: Acc, l: Line): void {
   acc.outcomes.get(agent, labelValue(l.final_status)).n++;
   if (l.quality_score !== undefined) acc.quality.get(agent).observe(l.quality_score);
   if (l.prompt_cache_hit !== undefined) acc.cache.get(agent)[l.prompt_cache_hit ? 'hit' : 'miss']++;
+  const model = labelValue(l.codex_model || l.model, '');
+  if (l.prompt_tokens !== undefined || l.completion_tokens !== undefined) {
+    const t = acc.genaiTokens.get(model);
+    if (l.prompt_tokens !== undefined) t.input.observe(l.prompt_tokens);
+    if (l.completion_tokens !== undefined) t.output.observe(l.completion_tokens);
+  }
+  // The convention's error.type: the failure type, or _OTHER for a failure that names none.
+  if (l.duration_seconds !== undefined) acc.genaiDurations.get(model, l.success === false ? labelValue(l.failure_type, '_OTHER') : '').observe(l.duration_seconds);
   if (l.timestamp !== undefined) acc.lastTimestamp = Math.max(acc.lastTimestamp ?? 0, l.timestamp);
 }
 
@@ -174,6 +193,10 @@ function view(acc: Acc): Executions {
     outcomes: pairs(acc.outcomes),
     quality: toRecord(acc.quality, (h) => h.data()),
     promptCache: toRecord(acc.cache, (c) => ({ ...c })),
+    genai: {
+      tokens: [...acc.genaiTokens.entries].map(([model, t]) => ({ model, input: t.input.data(), output: t.output.data() })),
+      durations: acc.genaiDurations.map((model, errorType, h) => ({ model, errorType, data: h.data() })),
+    },
     lastTimestamp: acc.lastTimestamp,
   };
 }

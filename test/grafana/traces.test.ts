@@ -12,14 +12,12 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/metrics/catalog.js';
 import { EXEMPLAR_TRACE_ID_LABEL } from '../../src/metrics/prometheus.js';
+import { WVO_TASK_ID as TASK_ID_ATTRIBUTE } from '../../src/traces/attributes.js';
 import { flattenPanels, loadDashboards, type GrafanaPanel } from '../support/dashboards.js';
 import { parsePromQL, substituteGrafanaVariables } from '../support/promql.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const PROVISIONING = path.join(REPO, 'grafana/provisioning');
-/** The span attribute the exporter's spans carry the task id in (the brief of issue 20; the traces module declares it). */
-const TASK_ID_ATTRIBUTE = 'wvo.task.id';
-
 const dashboards = loadDashboards();
 const taskMetrics = new Set(catalog.filter((d) => d.labels.includes('task_id')).map((d) => d.name));
 const exprs = (p: GrafanaPanel) => (p.targets ?? []).flatMap((t) => (typeof t.expr === 'string' ? [t.expr] : []));

@@ -4,9 +4,11 @@
  * text format, and OpenMetrics with traces off, carry none and are byte for byte what they were.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig, workspaceName } from '../../src/config.js';
+import { defaultConfig, workspaceName } from '../../src/config.js';
 import { DURATION_BUCKETS } from '../../src/sources/executions.js';
 import { traceIdOf } from '../../src/tasks/ids.js';
+import { tracesSettings } from '../../src/traces/settings.js';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.js';
 import { cleanup, cleanupSuite, parseExposition, repoWorkspace, startTestExporter, suiteScoped, type TestExporter } from '../support/server.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -36,14 +38,22 @@ const files = {
   ],
 };
 
+let rx: OtlpReceiver;
+/** Traces on the way a user turns them on: OpenTelemetry's variables, read by the exporter's own settings. */
+const traced = (env: NodeJS.ProcessEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, OTEL_METRICS_EXPORTER: 'none' }) => ({ traces: tracesSettings(env, defaultConfig()) });
+
 let on: TestExporter;
 let off: TestExporter;
 beforeAll(async () => {
+  rx = await startOtlpReceiver();
   // Two exporters on one workspace: the same files, mtimes included.
-  on = await suiteScoped(() => startTestExporter({ files, config: { workspaceName: WORKSPACE, tracesOn: true } }));
-  off = await suiteScoped(() => startTestExporter({ workspace: on.workspace, config: { workspaceName: WORKSPACE, tracesOn: false } }));
+  on = await suiteScoped(() => startTestExporter({ files, config: { workspaceName: WORKSPACE }, otel: traced() }));
+  off = await suiteScoped(() => startTestExporter({ workspace: on.workspace, config: { workspaceName: WORKSPACE } }));
 });
-afterAll(cleanupSuite);
+afterAll(async () => {
+  await cleanupSuite();
+  await rx.close();
+});
 afterEach(cleanup);
 
 async function metrics(url: string, accept?: string): Promise<string> {
@@ -73,16 +83,17 @@ describe('exemplars on wvo_execution_duration_seconds', () => {
   });
 
   it('derive the trace id from the configured workspace name, or the root base name without one', async () => {
-    const unnamed = await startTestExporter({ files, config: { tracesOn: true } });
+    const unnamed = await startTestExporter({ files, otel: traced() });
     const { exemplars } = parseExposition(await metrics(unnamed.url, OPENMETRICS));
     expect(exemplars.find((e) => e.value === 14)?.labels.trace_id).toBe(traceIdOf(workspaceName(unnamed.config), 'T-2'));
     expect(workspaceName(unnamed.config)).not.toBe(WORKSPACE);
   });
 
-  it('are on exactly when OpenTelemetry traces are (the exporter reads the same variables)', () => {
-    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).tracesOn).toBe(true);
-    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_TRACES_EXPORTER: 'none' }).tracesOn).toBe(false);
-    expect(loadConfig({}).tracesOn).toBe(false);
+  it('are off with OTEL_TRACES_EXPORTER=none, though an OTLP endpoint is set', async () => {
+    const none = traced({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, OTEL_TRACES_EXPORTER: 'none' });
+    expect(none.traces).toBeUndefined();
+    const t = await startTestExporter({ workspace: on.workspace, config: { workspaceName: WORKSPACE }, otel: none });
+    expect(parseExposition(await metrics(t.url, OPENMETRICS)).exemplars).toEqual([]);
   });
 
   it('are absent from OpenMetrics with traces off, which is otherwise the same exposition', async () => {
@@ -102,7 +113,7 @@ describe('exemplars on wvo_execution_duration_seconds', () => {
   });
 
   it('are valid OpenMetrics on the sample workspace: every exemplar within its bucket and under 128 characters', async () => {
-    const sample = await startTestExporter({ workspace: repoWorkspace(), config: { tracesOn: true } });
+    const sample = await startTestExporter({ workspace: repoWorkspace(), otel: traced() });
     const { exemplars } = parseExposition(await metrics(sample.url, OPENMETRICS));
     expect(exemplars.length).toBeGreaterThan(5);
     expect(new Set(exemplars.map((e) => e.sample.name))).toEqual(new Set(['wvo_execution_duration_seconds_bucket']));

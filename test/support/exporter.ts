@@ -1,7 +1,7 @@
 /** An in-process exporter on 127.0.0.1:0 over a temp workspace. */
 import type { Logger } from 'pino';
 import { defaultConfig, type Config } from '../../src/config.js';
-import { startExporter, type RunningExporter } from '../../src/exporter.js';
+import { startExporter, type OtelSettings, type RunningExporter } from '../../src/exporter.js';
 import { silentLogger } from '../../src/logger.js';
 import { onCleanup } from './cleanup.js';
 import { createWorkspace, type FileContent, type Workspace } from './temp-workspace.js';
@@ -23,6 +23,8 @@ export interface StartOptions {
   /** A base config (e.g. from loadConfig(env)); workspaceRoot, host and port are always overridden. */
   baseConfig?: Config;
   logger?: Logger;
+  /** OTLP metrics push and traces (off unless given). */
+  otel?: OtelSettings;
 }
 
 /** startExporter on 127.0.0.1:0 over a temp workspace; resolves once the first collection finished. */
@@ -37,7 +39,7 @@ export async function startTestExporter(options: StartOptions = {}): Promise<Tes
     host: '127.0.0.1',
     port: 0,
   };
-  const exporter = await startExporter(config, options.logger ?? silentLogger);
+  const exporter = await startExporter(config, options.logger ?? silentLogger, options.otel);
   let stopped: Promise<void> | undefined;
   const stop = () => (stopped ??= exporter.stop());
   onCleanup(stop);
