@@ -673,6 +673,7 @@ async function main(): Promise<void> {
       const busy = await loadWhileWriting(ex, big, stat, timeline.path);
       process.stdout.write(`${formatRows([...busy.rows, timelineRow(timeline.total, undefined, busy.timeline)])}- ${busy.note}\n\n`);
     }
+    process.stdout.write(`- exporter peak RSS (VmHWM)${sink ? ', traces on' : ''}: ${mb(ex.rss.hwm() ?? NaN)}\n`);
     stoppingExporter = true;
     const exited = new Promise((resolve) => ex.proc.once('exit', resolve));
     ex.proc.kill('SIGTERM');
