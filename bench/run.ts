@@ -612,7 +612,7 @@ async function main(): Promise<void> {
   tempDirs.push(dir);
   const sink = process.env.BENCH_TRACES === '0' ? undefined : await startOtlpSink();
   if (sink) {
-    otlpEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '5000' };
+    otlpEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint };
     positionsDir = dir;
   }
   const bigRoot = path.join(dir, 'big');
