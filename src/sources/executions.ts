@@ -11,7 +11,8 @@ export const GENAI_DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64,
 /** Cap on label values and on label combinations of each execution metric (rest folded into `other`). */
 const MAX_SERIES = 50;
 
-const line = z.object({
+/** An execution line as this source reads it (the task events extend it). */
+export const executionLine = z.object({
   timestamp,
   task_id: id,
   type: z.literal('execution_summary'),
@@ -30,7 +31,7 @@ const line = z.object({
   prompt_cache_hit: bool,
 });
 
-type Line = z.output<typeof line>;
+type Line = z.output<typeof executionLine>;
 
 function perModel() {
   return {
@@ -206,7 +207,7 @@ export const executions = logSource({
   path: 'state/telemetry/executions.jsonl',
   // The writer renames the live log to `executions_<ISO time with - for : and .>.jsonl`.
   archives: 'state/telemetry/archives/executions_*.jsonl',
-  line,
+  line: executionLine,
   relevant: (raw) => typeof raw === 'object' && raw !== null && (raw as { type?: unknown }).type === 'execution_summary',
   create: createAcc,
   add,

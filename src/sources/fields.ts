@@ -35,6 +35,10 @@ export const timestamp = lenient(
 );
 export const stringList = lenient(z.array(z.unknown()).transform((a) => a.filter((x): x is string => typeof x === 'string')));
 
+export type Obj = Record<string, unknown>;
+/** A plain JSON object (not an array, not null). */
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 const MAX_NESTING = 32;
 
 /** True when no path into value is deeper than max (iterative: the value may be 100k levels deep). */

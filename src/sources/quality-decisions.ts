@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, MAX_COUNT, str, timestamp } from './fields.js';
+import { bool, isObj, MAX_COUNT, str, timestamp, type Obj } from './fields.js';
 import { CappedMap, Histogram, labelValue, OTHER, toRecord, type HistogramData } from './aggregate.js';
 import { logSource } from './source.js';
 
@@ -10,8 +10,6 @@ const MAX_DIMENSIONS = 50;
 const MAX_REASONS = 1000;
 const MAX_REASON_LENGTH = 200;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // Reviews are walked with plain type guards rather than a zod schema: with about five reviews
 // per line and logs of 100k+ lines, a schema parse per review dominated the cold start.
@@ -35,7 +33,8 @@ function foldReview(acc: Acc, gate: string, rv: Obj): void {
   }
 }
 
-const line = z.object({
+/** A decision line as this source reads it (the task events extend it). */
+export const decisionLine = z.object({
   taskId: z.unknown().optional(), // zod 4: a bare z.unknown() key is required
   decision: z.string(),
   timestamp,
@@ -45,7 +44,7 @@ const line = z.object({
   reviews: z.unknown().optional(),
 });
 
-type Line = z.output<typeof line>;
+type Line = z.output<typeof decisionLine>;
 
 export const DECISIONS = ['approved', 'rejected', 'escalated'] as const;
 
@@ -95,7 +94,7 @@ function add(acc: Acc, l: Line): void {
 export const qualityDecisions = logSource({
   id: 'quality_decisions',
   path: 'state/analytics/quality_gate_decisions.jsonl',
-  line,
+  line: decisionLine,
   create: createAcc,
   add,
   view(acc): QualityDecisions {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { bool, count, id, ratio, str, stringList, timestamp } from '../sources/fields.js';
+import { executionLine as sourceExecutionLine } from '../sources/executions.js';
+import { id, isObj, str, stringList, type Obj } from '../sources/fields.js';
+import { decisionLine as sourceDecisionLine } from '../sources/quality-decisions.js';
 
 /** Where a log line lives, enough to read it again (never the line itself). */
 export interface LineRef {
@@ -64,26 +66,8 @@ export type TaskEvent = ExecutionEvent | DecisionEvent;
 
 const taskId = id.pipe(z.string().min(1).optional());
 
-const executionLine = z.object({
-  type: z.literal('execution_summary'),
-  task_id: taskId,
-  timestamp,
-  agent_type: str,
-  agent_id: id,
-  codex_model: str,
-  model: str,
-  success: bool,
-  final_status: str,
-  failure_type: str,
-  error: str,
-  duration_seconds: count,
-  prompt_tokens: count,
-  completion_tokens: count,
-  token_cost_usd: count,
-  quality_score: ratio,
-  prompt_cache_hit: bool,
-  project_phase: str,
-});
+// The sources' own line schemas, plus the fields only a timeline or a span shows.
+const executionLine = sourceExecutionLine.extend({ task_id: taskId, agent_id: id, error: str, project_phase: str });
 
 /** The task event of a parsed execution line; undefined when it names no task or time. */
 export function executionEvent(raw: unknown): ExecutionEvent | undefined {
@@ -111,8 +95,6 @@ export function executionEvent(raw: unknown): ExecutionEvent | undefined {
   };
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strings = (v: unknown) => stringList.parse(v);
 
 function review(gate: string, rv: Obj): GateReview {
@@ -135,7 +117,7 @@ function review(gate: string, rv: Obj): GateReview {
   return out;
 }
 
-const decisionLine = z.object({ taskId, decision: z.string(), timestamp, finalReasoning: str, consensusReached: bool, runId: id, reviews: z.unknown().optional() });
+const decisionLine = sourceDecisionLine.extend({ taskId, runId: id });
 
 /** The task event of a parsed decision line; undefined when it names no task or time. */
 export function decisionEvent(raw: unknown): DecisionEvent | undefined {
