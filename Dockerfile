@@ -61,4 +61,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 
 # exec form: node is PID 1 and receives SIGTERM/SIGINT for a clean shutdown
 # The same node flags as `npm start` (see README, Performance).
-CMD ["node", "--max-semi-space-size=1", "--heap-growing-percent=20", "dist/cli.js"]
+CMD ["node", "--max-semi-space-size=1", "--heap-growing-percent=20", "--v8-pool-size=1", "dist/cli.js"]

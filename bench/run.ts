@@ -293,6 +293,8 @@ function startExporter(root: string, port: number, env: Record<string, string> =
   return { proc, base: `http://127.0.0.1:${port}`, rss: new RssSampler(proc.pid!), output: () => out };
 }
 
+const rssPeaks = (ex: Exporter) => [...ex.rss.peaks].map(([p, b]) => `${p} ${mb(b)}`).join(', ');
+
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 20): Promise<T> {
   const deadline = now() + timeoutMs;
   for (;;) {
@@ -557,6 +559,7 @@ async function loadWhileWriting(ex: Exporter, big: WorkspaceInfo, stat: { base: 
   const notes: string[] = [];
   for (const route of ROUTES) {
     log(`load ${route} while writing: exporter and static server alternating, ${LOAD_SECONDS} s each`);
+    ex.rss.phase = `${route} while writing`;
     const [exp, bare] = await sideBySide({ url: ex.base + route, pid: ex.proc.pid! }, { url: stat.base + route, pid: stat.pid }, LOAD_SECONDS);
     busy[route] = { exp, bare };
     const e = busy[route]!.exp;
@@ -565,6 +568,7 @@ async function loadWhileWriting(ex: Exporter, big: WorkspaceInfo, stat: { base: 
   let timeline: Load | undefined;
   if (timelinePath) {
     log(`load ${timelinePath} while writing, ${LOAD_SECONDS} s`);
+    ex.rss.phase = 'timeline while writing';
     timeline = await load(ex.base + timelinePath, LOAD_SECONDS, ex.proc.pid!);
   }
   writers.send('stop');
@@ -673,7 +677,7 @@ async function main(): Promise<void> {
       const busy = await loadWhileWriting(ex, big, stat, timeline.path);
       process.stdout.write(`${formatRows([...busy.rows, timelineRow(timeline.total, undefined, busy.timeline)])}- ${busy.note}\n\n`);
     }
-    process.stdout.write(`- exporter peak RSS (VmHWM)${sink ? ', traces on' : ''}: ${mb(ex.rss.hwm() ?? NaN)}\n`);
+    process.stdout.write(`- exporter peak RSS (VmHWM)${sink ? ', traces on' : ''}: ${mb(ex.rss.hwm() ?? NaN)}; by phase: ${rssPeaks(ex)}\n`);
     stoppingExporter = true;
     const exited = new Promise((resolve) => ex.proc.once('exit', resolve));
     ex.proc.kill('SIGTERM');
@@ -736,7 +740,6 @@ async function main(): Promise<void> {
   });
 
   // 2. latency while writers rewrite JSON 10×/s and append 1,000 lines/s to each log
-  ex.rss.phase = 'load while writing';
   const busy = await loadWhileWriting(ex, big, stat, timeline.path);
   notes.push(busy.note);
   rows.push(...busy.rows);
@@ -745,8 +748,7 @@ async function main(): Promise<void> {
   // 8. peak RSS over the whole run, then stop the exporter the way a user does
   const hwm = ex.rss.hwm() ?? NaN;
   ex.rss.stop();
-  const perPhase = [...ex.rss.peaks].map(([p, b]) => `${p} ${mb(b)}`).join(', ');
-  notes.push(`exporter RSS peaks by phase (sampled every 100 ms): ${perPhase}`);
+  notes.push(`exporter RSS peaks by phase (sampled every 100 ms): ${rssPeaks(ex)}`);
   const exited = new Promise<number | null>((resolve) => ex.proc.once('exit', (code) => resolve(code)));
   stoppingExporter = true;
   ex.proc.kill('SIGTERM');

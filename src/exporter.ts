@@ -146,9 +146,16 @@ export async function startExporter(config: Config, logger: Logger, otel: OtelSe
     (s) => logger.info({ version: s.version }, 'first collection finished'),
     (err) => logger.error({ err: (err as Error).message }, 'first collection failed'),
   );
-  // The trace SDK loads once the cold start's parse is over, not on top of its memory peak.
+  // The OTel SDKs load once the cold start's parse is over, not on top of its memory peak (the
+  // push has nothing to send before the first snapshot anyway).
   const tracesLoaded = started.then(() => traces?.load());
-  const push: OtlpPush | undefined = otel.metrics && (await startOtlpPush(otel.metrics, () => collector.snapshot && metricInput(collector.snapshot), logger));
+  const pushStarted: Promise<OtlpPush | undefined> = started.then(() => {
+    if (!otel.metrics) return undefined;
+    return startOtlpPush(otel.metrics, () => collector.snapshot && metricInput(collector.snapshot), logger).catch((err: Error) => {
+      logger.error({ err: err.message }, 'OTLP metric push could not start');
+      return undefined;
+    });
+  });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -167,7 +174,7 @@ export async function startExporter(config: Config, logger: Logger, otel: OtelSe
         await started;
         await collector.stop();
         await Promise.all([
-          push?.shutdown().catch((err: Error) => logger.warn({ err: err.message }, 'OTLP flush failed')),
+          pushStarted.then((push) => push?.shutdown()).catch((err: Error) => logger.warn({ err: err.message }, 'OTLP flush failed')),
           tracesLoaded.then(() => traces?.shutdown()).catch((err: Error) => logger.warn({ err: err.message }, 'OTLP traces flush failed')),
         ]);
         server.closeAllConnections();

@@ -6,6 +6,14 @@ import { generatedBanner } from './markdown.js';
 
 export const RESULTS_FILE = path.join(REPO_ROOT, 'bench/RESULTS.md');
 
+/** The node flags of `npm start` (the container's CMD has the same, checked by a test). */
+const startFlags = (): string =>
+  (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).scripts.start as string)
+    .split(' ')
+    .filter((w) => w.startsWith('--'))
+    .map((f) => `\`${f}\``)
+    .join(' ');
+
 export function renderPerformance(results: string = readFileSync(RESULTS_FILE, 'utf8')): string {
   const lines = results.split('\n');
   const machine = lines.find((l) => l.startsWith('Machine:')) ?? '';
@@ -28,6 +36,14 @@ process answering the same bytes and headers, in alternating slices, so a figure
 the machine's own floor rather than an absolute number; server CPU per request is the figure least
 moved by other load. \`BENCH_ONLY=start\`, \`tls\`, \`backfill\`, \`busy\` or \`timeline\` runs one part alone.
 Every run rewrites \`bench/RESULTS.md\`, and \`npm run docs\` copies its table here.
+
+## Node flags
+
+\`npm start\` and the container run node with ${startFlags()}: a small young generation and a
+heap that grows in small steps keep the resident memory close to what is live, and one V8
+background thread instead of four (the exporter's own work runs on the event loop and the two
+parse workers) saves their stacks and allocator arenas. Running \`node dist/cli.js\` without them
+works the same and takes more memory.
 
 ## Figures of the last run
 

@@ -28,6 +28,12 @@ export interface CollectorOptions {
   watch: boolean;
   /** Coalesces a burst of watch events into one refresh. */
   debounceMs?: number;
+  /**
+   * A watch event starts a cycle no sooner than this after the previous cycle started, so files
+   * that change all the time make at most 1000/minCycleGapMs snapshots a second (each one is
+   * rendered again by every projection read), not one per write.
+   */
+  minCycleGapMs?: number;
   sources?: readonly AnySource[];
   /** Worker threads for parsing logs and large documents (the exporter uses them); 0 or unset: inline. */
   parseWorkers?: number;
@@ -350,9 +356,13 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot]; taskEvents: 
   private onWatchEvent(): void {
     this.counters.watchEvents++;
     if (this.debounce || this.stopped) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      void this.refresh();
-    }, this.options.debounceMs ?? 10);
+    const gapLeft = this.lastCycleStartedAt + (this.options.minCycleGapMs ?? 100) - Date.now();
+    this.debounce = setTimeout(
+      () => {
+        this.debounce = undefined;
+        void this.refresh();
+      },
+      Math.max(this.options.debounceMs ?? 10, gapLeft),
+    );
   }
 }

@@ -16,6 +16,12 @@ export class TaskClosures {
   private readonly seen = new Map<string, { first: number; last: number }>();
   /** Without saved roots the first snapshot is a baseline: what is closed then was closed before tracing began. */
   private baseline: boolean;
+  /** The roadmap and resolution values last looked at (a snapshot per poll mostly carries the same ones), and the roadmap's done tasks. */
+  private lastRoadmap?: Snapshot['data']['roadmap'];
+  private lastResolution?: Snapshot['data']['resolution'];
+  private done = new Map<string, Closed>();
+  /** Bumped whenever the set of emitted roots changes (what the positions file saves). */
+  version = 0;
 
   constructor(emitted: readonly string[] | 'baseline') {
     this.baseline = emitted === 'baseline';
@@ -35,21 +41,35 @@ export class TaskClosures {
 
   /** The closures not emitted yet; they count as emitted from here on. */
   take(snapshot: Snapshot): TaskClosure[] {
-    const closed = closedTasks(snapshot);
+    const { roadmap, resolution } = snapshot.data;
+    if (this.lastRoadmap === roadmap && this.lastResolution === resolution) return [];
+    // Only a new roadmap can close (or reopen) a task by its status: otherwise its thousands of done tasks are all emitted.
+    const roadmapChanged = this.lastRoadmap !== roadmap;
+    if (roadmapChanged) this.done = doneTasks(roadmap.tasks);
+    this.lastRoadmap = roadmap;
+    this.lastResolution = resolution;
+    const loops = closedLoops(resolution.recentlyClosed);
+    const isClosed = (t: string) => this.done.has(t) || loops.has(t);
     // Forget roots of tasks no longer closed anywhere, so the saved list stays as long as the roadmap.
-    for (const t of this.emitted) if (!closed.has(t)) this.emitted.delete(t);
+    for (const t of this.emitted) if (!isClosed(t) && this.emitted.delete(t)) this.version++;
     const out: TaskClosure[] = [];
-    for (const [taskId, c] of closed) {
+    const candidates = roadmapChanged ? new Set([...this.done.keys(), ...loops.keys()]) : loops.keys();
+    for (const taskId of candidates) {
       if (this.emitted.has(taskId)) continue;
       this.emitted.add(taskId);
+      this.version++;
       const seen = this.seen.get(taskId);
       this.seen.delete(taskId);
       if (this.baseline) continue;
+      const road = this.done.get(taskId);
+      const loop = loops.get(taskId);
+      const c: Closed = loop ? { ...road, closedBy: 'resolution', ...loop } : road!;
       const endMs = c.closedAt ?? seen?.last ?? snapshot.takenAt;
       const loopStart = c.closedAt !== undefined && c.durationMs !== undefined ? c.closedAt - c.durationMs : undefined;
       const startMs = Math.min(...[seen?.first, loopStart, endMs].filter((x): x is number => x !== undefined));
       out.push({ taskId, closedBy: c.closedBy, startMs, endMs, title: c.title, status: c.status, epic: c.epic, attempts: c.attempts, events: resolutionEvents(snapshot, taskId, c.closedAt, c.attempts) });
     }
+    if (this.baseline) this.version++;
     this.baseline = false;
     return out;
   }
@@ -70,16 +90,15 @@ interface Closed {
   epic?: string;
 }
 
-function closedTasks(s: Snapshot): Map<string, Closed> {
+function doneTasks(tasks: Snapshot['data']['roadmap']['tasks']): Map<string, Closed> {
   const out = new Map<string, Closed>();
-  for (const t of s.data.roadmap.tasks) {
-    if (t.status === 'done') out.set(t.id, { closedBy: 'roadmap', title: t.title || undefined, status: t.status, epic: t.epic || undefined });
-  }
-  for (const l of s.data.resolution.recentlyClosed) {
-    if (!l.taskId) continue;
-    const road = out.get(l.taskId);
-    out.set(l.taskId, { ...road, closedBy: 'resolution', closedAt: l.closedAt, durationMs: l.durationMs, attempts: l.attempts });
-  }
+  for (const t of tasks) if (t.status === 'done') out.set(t.id, { closedBy: 'roadmap', title: t.title || undefined, status: t.status, epic: t.epic || undefined });
+  return out;
+}
+
+function closedLoops(recentlyClosed: Snapshot['data']['resolution']['recentlyClosed']): Map<string, Pick<Closed, 'closedAt' | 'durationMs' | 'attempts'>> {
+  const out = new Map<string, Pick<Closed, 'closedAt' | 'durationMs' | 'attempts'>>();
+  for (const l of recentlyClosed) if (l.taskId) out.set(l.taskId, { closedAt: l.closedAt, durationMs: l.durationMs, attempts: l.attempts });
   return out;
 }
 

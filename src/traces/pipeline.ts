@@ -7,6 +7,9 @@ import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opent
 import type { TracesSettings } from './settings.js';
 import type { SpanRecord } from './spans.js';
 
+/** Spans per OTLP request, whatever the batch processor's batch size. */
+const SERIALIZE_CHUNK = 64;
+
 /** What the trace pipeline did so far (the wvo_exporter_trace_spans_* counters). */
 export interface TraceStats {
   exported: number;
@@ -61,17 +64,34 @@ export class SpanPipeline {
     private readonly scope: InstrumentationScope,
     exporter: SpanExporter = settings.protocol === 'http/json' ? new OTLPHttpJsonExporter() : new OTLPHttpProtoExporter(),
   ) {
+    const exportChunk = (spans: ReadableSpan[], done: (result: ExportResult) => void) =>
+      exporter.export(spans, (result: ExportResult) => {
+        if (result.code === ExportResultCode.SUCCESS) this.stats.exported += spans.length;
+        // Cut short by the shutdown: left unsettled, so the positions stop before them and the next run sends them.
+        else if (this.closing) return done(result);
+        else this.stats.dropped.export_failed += spans.length;
+        for (const s of spans) this.settled(s);
+        done(result);
+      });
     const counting: SpanExporter = {
       export: (spans, done) => {
         this.taken += spans.length;
-        exporter.export(spans, (result: ExportResult) => {
-          if (result.code === ExportResultCode.SUCCESS) this.stats.exported += spans.length;
-          // Cut short by the shutdown: left unsettled, so the positions stop before them and the next run sends them.
-          else if (this.closing) return done(result);
-          else this.stats.dropped.export_failed += spans.length;
-          for (const s of spans) this.settled(s);
-          done(result);
-        });
+        // The OTLP exporter serialises a request on the event loop (512 decision spans: ~1 MB, tens of
+        // ms): a batch goes out as requests of SERIALIZE_CHUNK spans, each serialised on its own turn.
+        const chunks: ReadableSpan[][] = [];
+        for (let i = 0; i < spans.length; i += SERIALIZE_CHUNK) chunks.push(spans.slice(i, i + SERIALIZE_CHUNK));
+        let left = chunks.length;
+        let failed: ExportResult | undefined;
+        if (left === 0) return done({ code: ExportResultCode.SUCCESS });
+        const go = (i: number) => {
+          exportChunk(chunks[i]!, (result) => {
+            if (result.code !== ExportResultCode.SUCCESS) failed ??= result;
+            if (--left === 0) done(failed ?? result);
+          });
+          // The next chunk on a later turn of the event loop, so requests waiting to be served go first.
+          if (i + 1 < chunks.length) setImmediate(go, i + 1);
+        };
+        go(0);
       },
       shutdown: () => exporter.shutdown(),
       forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),

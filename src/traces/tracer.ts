@@ -11,6 +11,9 @@ export interface SpanSink {
   send(record: SpanRecord, settled: () => void): void;
 }
 
+/** The positions file is written at most this often (and at shutdown): a crash re-sends at most this much. */
+const SAVE_EVERY_MS = 1000;
+
 interface Checkpoint {
   positions: Record<string, number>;
   outstanding: number;
@@ -31,7 +34,12 @@ export class TaskTracer {
   /** Roots handed to the sink and not settled yet: left out of the saved roots until they are. */
   private readonly unsettledRoots = new Set<string>();
   private saving: Promise<void> = Promise.resolve();
-  private saved?: string;
+  /** What the file holds (or is being written with): positions and the roots' version then. */
+  private saved?: { positions: Record<string, number>; roots: number };
+  /** Bumped whenever the roots to save may have changed. */
+  private rootsVersion = 0;
+  private lastWriteAt = 0;
+  private pending?: NodeJS.Timeout;
 
   constructor(
     private readonly workspace: string,
@@ -68,11 +76,15 @@ export class TaskTracer {
 
   /** Emits the root span of every task that closed since the last snapshot. */
   onSnapshot(snapshot: Snapshot): void {
+    const before = this.closures.version;
     const closed = this.closures.take(snapshot);
+    if (this.closures.version === before) return;
+    this.rootsVersion++;
     for (const c of closed) {
       this.unsettledRoots.add(c.taskId);
       this.sink.send(rootSpan(this.workspace, c), () => {
         this.unsettledRoots.delete(c.taskId);
+        this.rootsVersion++;
         this.save();
       });
     }
@@ -101,21 +113,30 @@ export class TaskTracer {
     this.save();
   }
 
+  /** Schedules a write of the settled positions and roots, coalesced to one per SAVE_EVERY_MS. */
   private save(): void {
-    const state = this.settings.stateFile;
     // Nothing settled yet: writing empty positions would make the next run read every log whole.
-    if (!state || !this.settledPositions) return;
-    const doc = { positions: this.settledPositions, roots: this.closures.roots().filter((t) => !this.unsettledRoots.has(t)) };
-    const text = JSON.stringify(doc);
-    if (text === this.saved) return;
-    this.saved = text;
+    if (!this.settings.stateFile || !this.settledPositions || this.pending) return;
+    if (this.saved?.positions === this.settledPositions && this.saved.roots === this.rootsVersion) return;
+    this.pending = setTimeout(() => this.write(), Math.max(0, this.lastWriteAt + SAVE_EVERY_MS - Date.now()));
+    this.pending.unref();
+  }
+
+  private write(): void {
+    clearTimeout(this.pending);
+    this.pending = undefined;
+    const state = this.settings.stateFile!;
+    const doc = { positions: this.settledPositions!, roots: this.closures.roots().filter((t) => !this.unsettledRoots.has(t)) };
+    this.saved = { positions: doc.positions, roots: this.rootsVersion };
+    this.lastWriteAt = Date.now();
     this.saving = this.saving.then(() =>
       writePositions(state.file, doc).catch((err: Error) => this.logger.warn({ err: err.message, file: state.file }, 'cannot write the traces positions file')),
     );
   }
 
-  /** Resolves when the positions of every settled poll are on disk. */
+  /** Resolves when the positions of every settled poll are on disk (a write waiting for its turn goes now). */
   flushed(): Promise<void> {
+    if (this.pending) this.write();
     return this.saving;
   }
 }

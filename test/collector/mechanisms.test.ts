@@ -98,6 +98,27 @@ describe('collector mechanisms', () => {
     expect((await appended).data.executions.total).toBe(1);
   });
 
+  it('files changing all the time make at most one cycle per minCycleGapMs, and the last write is seen', async () => {
+    const c = await start(true);
+    await ws.writeAtomic(health.path, report(1));
+    await c.start();
+    await snapshotWhere(c, () => true, 2000).catch(() => undefined); // let the watches settle in
+    const cycles = c.counters.cycles;
+    const t0 = Date.now();
+    let n = 2;
+    while (Date.now() - t0 < 1000) {
+      await ws.writeAtomic(health.path, report(n++));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const last = n - 1;
+    await snapshotWhere(c, (s) => s.data.health.lastCycle === last);
+    const elapsed = Date.now() - t0;
+    expect(c.counters.watchEvents).toBeGreaterThan(50);
+    // 100 ms apart (the default): about 10 cycles a second, not one per write.
+    expect(c.counters.cycles - cycles).toBeLessThanOrEqual(Math.ceil(elapsed / 100) + 1);
+    expect(c.counters.cycles - cycles).toBeGreaterThan(1);
+  });
+
   it('emits no snapshot after stop()', async () => {
     const c = await start(true);
     await c.start();

@@ -323,7 +323,9 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^EXPOSE 3030$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*CMD \["node"/m);
     // The same node flags as `npm start`.
-    expect(dockerfile).toMatch(/^CMD \["node", ?"--max-semi-space-size=1", ?"--heap-growing-percent=20", ?"dist\/cli\.js"\]$/m);
+    const startFlags = (JSON.parse(read('package.json')).scripts.start as string).split(' ').filter((w) => w.startsWith('--'));
+    expect(startFlags).toContain('--v8-pool-size=1');
+    expect(dockerfile).toMatch(new RegExp(`^CMD \\["node", ${startFlags.map((f) => `"${f}", `).join('')}"dist/cli\\.js"\\]$`, 'm'));
   });
 
   it('only sends what it copies to the build context', () => {

@@ -64,6 +64,8 @@ export interface ReceivedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   contentType: string;
+  /** Spans in a /v1/traces request the receiver accepted. */
+  spans?: number;
 }
 
 /** How the receiver answers: 200, a 503 every time, or never (the request hangs until the client gives up). */
@@ -173,7 +175,8 @@ export async function startOtlpReceiver(mode: ReceiverMode = 'ok'): Promise<Otlp
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const contentType = String(req.headers['content-type'] ?? '');
-      requests.push({ path: req.url ?? '', headers: req.headers, contentType });
+      const request: ReceivedRequest = { path: req.url ?? '', headers: req.headers, contentType };
+      requests.push(request);
       if (rx.mode === 'hang') {
         hanging.add(res);
         res.on('close', () => hanging.delete(res));
@@ -186,7 +189,11 @@ export async function startOtlpReceiver(mode: ReceiverMode = 'ok'): Promise<Otlp
       let raw = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
       const body = decode(req.url ?? '', contentType, raw);
-      if (req.url === '/v1/traces') spans.push(...spansOf(body));
+      if (req.url === '/v1/traces') {
+        const got = spansOf(body);
+        request.spans = got.length;
+        spans.push(...got);
+      }
       else if (req.url === '/v1/metrics') latest = metricsOf(body);
       res.writeHead(200, { 'content-type': contentType.startsWith('application/json') ? 'application/json' : 'application/x-protobuf' }).end();
     });

@@ -66,6 +66,17 @@ describe('SpanPipeline', () => {
     await p.shutdown(1000);
   });
 
+  it('a large batch goes out as requests of at most 64 spans, so one request\'s serialisation never holds the event loop long', async () => {
+    const { rx, p, settled, send } = await pipeline('ok', { maxQueueSize: 1024, maxExportBatchSize: 512, scheduledDelayMs: 5000 });
+    send(512); // a full batch: exported at once
+    await eventually(() => expect(settled).toHaveLength(512));
+    const sizes = rx.requests.filter((r) => r.path === '/v1/traces').map((r) => r.spans);
+    expect(sizes).toEqual(Array(8).fill(64));
+    expect(new Set(rx.spans.map((s) => s.spanId)).size).toBe(512);
+    expect(p.stats).toEqual({ exported: 512, dropped: { queue_full: 0, export_failed: 0 } });
+    await p.shutdown(1000);
+  });
+
   it('a receiver answering 503: the spans are counted as export_failed, each settled once', async () => {
     const { rx, p, settled, send } = await pipeline('unavailable');
     send(4);
