@@ -94,12 +94,16 @@ export function toRecord<V, R>(map: CappedMap<V>, f: (v: V) => R): Record<string
  */
 export class CappedPairs<V> {
   readonly entries = new Map<string, { a: string; b: string; value: V }>();
+  /** The same values by a, then b: a lookup per log line builds no joined key. */
+  private readonly byA = new Map<string, Map<string, V>>();
   constructor(
     private readonly max: number,
     private readonly init: () => V,
   ) {}
 
   get(a: string, b: string): V {
+    const known = this.byA.get(a)?.get(b);
+    if (known !== undefined) return known;
     const key = a + '\u0000' + b;
     let e = this.entries.get(key);
     if (e === undefined) {
@@ -107,6 +111,9 @@ export class CappedPairs<V> {
       e = { a, b, value: this.init() };
       this.entries.set(key, e);
     }
+    let inner = this.byA.get(a);
+    if (!inner) this.byA.set(a, (inner = new Map()));
+    inner.set(b, e.value);
     return e.value;
   }
 

@@ -61,9 +61,9 @@ export interface DurationExemplar {
 /** An id longer than this is not a task id: not kept, so hostile lines cannot grow the exemplars. */
 const MAX_TASK_ID_LENGTH = 256;
 
-/** Whether `e` is later than `than`; equal times are ordered by task id then value, so ties too do not depend on reading order. */
-const later = (e: DurationExemplar, than: DurationExemplar | null) =>
-  !than || e.timestamp > than.timestamp || (e.timestamp === than.timestamp && (e.taskId > than.taskId || (e.taskId === than.taskId && e.value > than.value)));
+/** Whether an execution is later than `than`; equal times are ordered by task id then value, so ties too do not depend on reading order. */
+const later = (timestamp: number, taskId: string, value: number, than: DurationExemplar | null) =>
+  !than || timestamp > than.timestamp || (timestamp === than.timestamp && (taskId > than.taskId || (taskId === than.taskId && value > than.value)));
 const counter = () => ({ n: 0 });
 
 function createAcc() {
@@ -139,9 +139,8 @@ function add(acc: Acc, l: Line): void {
   if (l.duration_seconds !== undefined) {
     const bucket = m.duration.observe(l.duration_seconds);
     const taskId = l.task_id?.trim();
-    if (taskId && taskId.length <= MAX_TASK_ID_LENGTH && l.timestamp !== undefined) {
-      const e = { taskId, value: l.duration_seconds, timestamp: l.timestamp };
-      if (later(e, m.durationExemplars[bucket]!)) m.durationExemplars[bucket] = e;
+    if (taskId && taskId.length <= MAX_TASK_ID_LENGTH && l.timestamp !== undefined && later(l.timestamp, taskId, l.duration_seconds, m.durationExemplars[bucket]!)) {
+      m.durationExemplars[bucket] = { taskId, value: l.duration_seconds, timestamp: l.timestamp };
     }
   }
   acc.outcomes.get(agent, labelValue(l.final_status)).n++;
