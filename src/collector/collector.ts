@@ -29,7 +29,7 @@ export interface CollectorOptions {
   /** Coalesces a burst of watch events into one refresh. */
   debounceMs?: number;
   /**
-   * A watch event starts a cycle no sooner than this after the previous cycle started, so files
+   * A watch event starts a cycle no sooner than this after the previous one a watch event started, so files
    * that change all the time make at most 1000/minCycleGapMs snapshots a second (each one is
    * rendered again by every projection read), not one per write.
    */
@@ -72,6 +72,8 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot]; taskEvents: 
   private queued: Promise<Snapshot> | null = null;
   private readonly cycles = new Histogram(CYCLE_BUCKETS);
   private lastCycleStartedAt = 0;
+  /** When the last cycle a watch event asked for started: the next one waits minCycleGapMs from it. */
+  private lastWatchCycleAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private readonly watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
@@ -356,10 +358,12 @@ export class Collector extends EventEmitter<{ snapshot: [Snapshot]; taskEvents: 
   private onWatchEvent(): void {
     this.counters.watchEvents++;
     if (this.debounce || this.stopped) return;
-    const gapLeft = this.lastCycleStartedAt + (this.options.minCycleGapMs ?? 100) - Date.now();
+    // From the last watch-asked cycle, not any cycle: a change just after a poll's cycle is not waited on.
+    const gapLeft = this.lastWatchCycleAt + (this.options.minCycleGapMs ?? 100) - Date.now();
     this.debounce = setTimeout(
       () => {
         this.debounce = undefined;
+        this.lastWatchCycleAt = Date.now();
         void this.refresh();
       },
       Math.max(this.options.debounceMs ?? 10, gapLeft),

@@ -150,6 +150,40 @@ describe.each([
   });
 });
 
+describe('task events when a parse worker crashes', () => {
+  it('the replacement worker resumes after the last positions: no line lost, none emitted twice', async () => {
+    ws = await testWorkspace();
+    await ws.write(EXEC, execs(0, 3));
+    await ws.write(DEC, dec(1));
+    const { c, take } = tap({ parseWorkers: 2, taskEvents: { from: 'start' } });
+    await c.start();
+    await ws.append(EXEC, exec(3));
+    await ws.append(DEC, dec(2));
+    await c.refresh();
+    expect(numbers(take()).sort()).toEqual([3, 'd2'].sort());
+
+    // A worker thread dies (as on a fatal error in it): the engine starts another for its logs.
+    const { workers } = (c as unknown as { engine: { workers: { worker: import('node:worker_threads').Worker }[] } }).engine;
+    const dead = workers.map((w) => w.worker);
+    await Promise.all(dead.map((w) => w.terminate()));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(workers.every((w, i) => w.worker !== dead[i])).toBe(true);
+
+    await ws.append(EXEC, exec(4) + exec(5));
+    await ws.append(DEC, dec(3));
+    // The replacements read the logs afresh; only what follows the positions comes out as events.
+    let got: (string | number | undefined)[] = [];
+    for (let i = 0; i < 20 && got.length < 3; i++) {
+      await c.refresh().catch(() => undefined);
+      got = got.concat(numbers(take()));
+    }
+    expect(got.sort()).toEqual([4, 5, 'd3'].sort());
+    await ws.append(EXEC, exec(6));
+    await c.refresh();
+    expect(numbers(take())).toEqual([6]);
+  });
+});
+
 describe('Tailer line positions', () => {
   it('gives each line its offset, its length with the newline, and the file, across chunks, CRLF and a BOM', async () => {
     ws = await testWorkspace();
