@@ -93,33 +93,29 @@ export function toRecord<V, R>(map: CappedMap<V>, f: (v: V) => R): Record<string
  * folds into (`other`, `other`), so the series count stays bounded whatever the combinations.
  */
 export class CappedPairs<V> {
-  readonly entries = new Map<string, { a: string; b: string; value: V }>();
-  /** The same values by a, then b: a lookup per log line builds no joined key. */
+  /** The values by a, then b (a lookup per log line builds no joined key), and the pairs in insertion order. */
   private readonly byA = new Map<string, Map<string, V>>();
+  private readonly pairs: { a: string; b: string; value: V }[] = [];
   constructor(
     private readonly max: number,
     private readonly init: () => V,
   ) {}
 
   get(a: string, b: string): V {
-    const known = this.byA.get(a)?.get(b);
-    if (known !== undefined) return known;
-    const key = a + '\u0000' + b;
-    let e = this.entries.get(key);
-    if (e === undefined) {
-      if (this.entries.size >= this.max && !(a === OTHER && b === OTHER)) return this.get(OTHER, OTHER);
-      e = { a, b, value: this.init() };
-      this.entries.set(key, e);
-    }
     let inner = this.byA.get(a);
+    const known = inner?.get(b);
+    if (known !== undefined) return known;
+    if (this.pairs.length >= this.max && !(a === OTHER && b === OTHER)) return this.get(OTHER, OTHER);
+    const value = this.init();
     if (!inner) this.byA.set(a, (inner = new Map()));
-    inner.set(b, e.value);
-    return e.value;
+    inner.set(b, value);
+    this.pairs.push({ a, b, value });
+    return value;
   }
 
   /** Each pair with its value mapped, in insertion order. */
   map<R>(f: (a: string, b: string, v: V) => R): R[] {
-    return [...this.entries.values()].map((e) => f(e.a, e.b, e.value));
+    return this.pairs.map((e) => f(e.a, e.b, e.value));
   }
 }
 

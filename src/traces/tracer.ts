@@ -34,10 +34,11 @@ export class TaskTracer {
   /** Roots handed to the sink and not settled yet: left out of the saved roots until they are. */
   private readonly unsettledRoots = new Set<string>();
   private saving: Promise<void> = Promise.resolve();
-  /** What the file holds (or is being written with): positions and the roots' version then. */
-  private saved?: { positions: Record<string, number>; roots: number };
-  /** Bumped whenever the roots to save may have changed. */
-  private rootsVersion = 0;
+  /**
+   * What the file holds (or is being written with): the positions, and the roots as of a closures
+   * version and a count of unsettled roots (between two versions that count only goes down).
+   */
+  private saved?: { positions: Record<string, number>; closures: number; unsettled: number };
   private lastWriteAt = 0;
   private pending?: NodeJS.Timeout;
 
@@ -79,12 +80,10 @@ export class TaskTracer {
     const before = this.closures.version;
     const closed = this.closures.take(snapshot);
     if (this.closures.version === before) return;
-    this.rootsVersion++;
     for (const c of closed) {
       this.unsettledRoots.add(c.taskId);
       this.sink.send(rootSpan(this.workspace, c), () => {
         this.unsettledRoots.delete(c.taskId);
-        this.rootsVersion++;
         this.save();
       });
     }
@@ -117,7 +116,8 @@ export class TaskTracer {
   private save(): void {
     // Nothing settled yet: writing empty positions would make the next run read every log whole.
     if (!this.settings.stateFile || !this.settledPositions || this.pending) return;
-    if (this.saved?.positions === this.settledPositions && this.saved.roots === this.rootsVersion) return;
+    const saved = this.saved;
+    if (saved?.positions === this.settledPositions && saved.closures === this.closures.version && saved.unsettled === this.unsettledRoots.size) return;
     this.pending = setTimeout(() => this.write(), Math.max(0, this.lastWriteAt + SAVE_EVERY_MS - Date.now()));
     this.pending.unref();
   }
@@ -127,7 +127,7 @@ export class TaskTracer {
     this.pending = undefined;
     const state = this.settings.stateFile!;
     const doc = { positions: this.settledPositions!, roots: this.closures.roots().filter((t) => !this.unsettledRoots.has(t)) };
-    this.saved = { positions: doc.positions, roots: this.rootsVersion };
+    this.saved = { positions: doc.positions, closures: this.closures.version, unsettled: this.unsettledRoots.size };
     this.lastWriteAt = Date.now();
     this.saving = this.saving.then(() =>
       writePositions(state.file, doc).catch((err: Error) => this.logger.warn({ err: err.message, file: state.file }, 'cannot write the traces positions file')),
