@@ -38,11 +38,13 @@ function start(source: AnySource, maxLineBytes: number) {
   return collector;
 }
 
+// Eight executions a task, as the autopilot's retries make: one id a line would measure the
+// line index's task table (bounded and measured in line-index.test.ts), not the reading.
 const execLine = (n: number) =>
   JSON.stringify({
     timestamp: 1795800000000 + n,
     type: 'execution_summary',
-    task_id: `T-${n}`,
+    task_id: `T-${n >> 3}`,
     agent_id: `codex-worker-${n % 8}`,
     agent_type: n % 3 === 0 ? 'claude_code' : 'codex',
     success: n % 4 !== 0,
