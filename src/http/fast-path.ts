@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import { wantsOpenMetrics } from '../metrics/prometheus.js';
 import type { AppDeps } from './app.js';
-import { JSON_ROUTES } from './app.js';
+import { JSON_ROUTES, STREAM_PATH } from './app.js';
 import { Authenticator } from './auth.js';
 import { acceptsGzip, gzipped } from './compression.js';
 import { namesTag } from './drilldown.js';
@@ -17,12 +17,14 @@ const MAX_URL_LENGTH = 4096;
 /**
  * The hot read-only answers (`/metrics`, and the JSON routes when no rate limit applies to them;
  * with them a task timeline page already rendered for this snapshot) served straight from the
- * pre-rendered bytes with the same headers express would send. Every
+ * pre-rendered bytes with the same headers express would send; and the stream's clients handed to
+ * the hub without express's request objects, which a thousand open streams would each hold. Every
  * other request, and every request this path does not fully accept (wrong or unverified credentials, query string,
  * not ready), goes to express, which owns errors, 401s and limits.
  */
 export function createFastPath(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const headers = commonHeaders(deps.config).flat();
+  const common = commonHeaders(deps.config);
+  const headers = common.flat();
   const auth = deps.auth ?? Authenticator.fromConfig(deps.config);
   const jsonRoutes = deps.config.rateLimitPerMin === 0 ? JSON_ROUTES : {};
   const timelines = deps.config.rateLimitPerMin === 0 ? deps.timelines : undefined;
@@ -60,9 +62,18 @@ export function createFastPath(deps: AppDeps): (req: IncomingMessage, res: Serve
     return true;
   };
 
+  const stream = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (!deps.snapshot() || !auth.quick(req.headers.authorization, req.socket)) return false;
+    for (const [name, value] of common) res.setHeader(name, value);
+    deps.sse.connect(req, res);
+    return true;
+  };
+
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const url = req.url ?? '';
+    // HEAD, and a token in the query, are express's.
+    if (url === STREAM_PATH) return req.method === 'GET' && deps.config.rateLimitPerMin === 0 && stream(req, res);
     const m = timelines && url.length <= MAX_URL_LENGTH ? TIMELINE.exec(url) : null;
     if (m) return timeline(req, res, m);
     const view = Object.hasOwn(jsonRoutes, url) ? jsonRoutes[url] : undefined;

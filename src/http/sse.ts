@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface SseOptions {
   intervalMs: number;
@@ -15,7 +15,7 @@ export interface SseOptions {
  * every client. Timers run only while someone listens.
  */
 export class SseHub {
-  private readonly clients = new Set<Response>();
+  private readonly clients = new Set<ServerResponse>();
   private interval: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   readonly counters = { events: 0, dropped: 0, rejected: 0 };
@@ -29,10 +29,10 @@ export class SseHub {
   }
 
   /** Accepts a client, or answers 503 when the hub is full. */
-  connect(req: Request, res: Response): void {
+  connect(req: IncomingMessage, res: ServerResponse): void {
     if (this.clients.size >= this.options.maxClients) {
       this.counters.rejected++;
-      res.status(503).set('Retry-After', '5').json({ error: 'too many stream clients' });
+      res.writeHead(503, { 'Retry-After': '5', 'Content-Type': 'application/json; charset=utf-8' }).end('{"error":"too many stream clients"}');
       return;
     }
     res.writeHead(200, {
@@ -73,7 +73,7 @@ export class SseHub {
     return p && this.last!.bytes;
   }
 
-  private write(res: Response, chunk: Buffer | string): void {
+  private write(res: ServerResponse, chunk: Buffer | string): void {
     if (res.writableLength > this.options.maxBufferedBytes) {
       this.counters.dropped++;
       this.remove(res);
@@ -83,7 +83,7 @@ export class SseHub {
     res.write(chunk);
   }
 
-  private remove(res: Response): void {
+  private remove(res: ServerResponse): void {
     this.clients.delete(res);
     if (this.clients.size === 0) this.stopTimers();
   }

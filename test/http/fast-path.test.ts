@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, copySampleWorkspace, createWorkspace, request, startTestExporter } from '../support/server.js';
+import { cleanup, copySampleWorkspace, createWorkspace, eventually, request, SseClient, startTestExporter } from '../support/server.js';
 import { writeTimelineFixture } from '../support/timeline-fixture.js';
 
 const TOKEN = 'fast-path-token-0123456789';
@@ -59,6 +59,33 @@ describe('fast path for hot routes', () => {
       await request(fast.url + path);
       expect((await request(fast.url + path)).status, path).toBe(status);
     }
+  });
+
+  it('opens the stream with the same headers and first event as express, refuses beyond the limit alike, and leaves a query token to express', async () => {
+    const workspace = await copySampleWorkspace();
+    const config = { token: TOKEN, sseMaxClients: 1, streamIntervalMs: 60_000 };
+    const fast = await startTestExporter({ workspace, config: { ...config, rateLimitPerMin: 0 } });
+    const slow = await startTestExporter({ workspace, config: { ...config, rateLimitPerMin: 1000 } });
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const [a, b] = await Promise.all([SseClient.open(`${fast.url}/api/metrics/stream`, auth), SseClient.open(`${slow.url}/api/metrics/stream`, auth)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(stable(a.headers)).toEqual(stable(b.headers));
+    expect(a.headers['content-security-policy']).toBeDefined();
+    const [ea, eb] = await Promise.all([a.event(1), b.event(1)]);
+    expect({ ...ea, timestamp: undefined }).toEqual({ ...eb, timestamp: undefined });
+    expect(fast.exporter.sse.size).toBe(1);
+
+    const [fullA, fullB] = await Promise.all([request(`${fast.url}/api/metrics/stream`, { headers: auth }), request(`${slow.url}/api/metrics/stream`, { headers: auth })]);
+    expect([fullA.status, fullA.body]).toEqual([fullB.status, fullB.body]);
+    expect(fullA.status).toBe(503);
+    expect(stable(fullA.headers)).toEqual(stable(fullB.headers));
+
+    a.close();
+    await eventually(() => expect(fast.exporter.sse.size).toBe(0));
+    expect((await request(`${fast.url}/api/metrics/stream`)).status).toBe(401);
+    const byQuery = await SseClient.open(`${fast.url}/api/metrics/stream?access_token=${TOKEN}`);
+    expect(byQuery.status).toBe(200);
+    await byQuery.event(1);
   });
 
   it('leaves authentication failures, HEAD and other routes to express', async () => {
