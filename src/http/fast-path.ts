@@ -26,10 +26,12 @@ export function createFastPath(deps: AppDeps): (req: IncomingMessage, res: Serve
   const common = commonHeaders(deps.config);
   const headers = common.flat();
   const auth = deps.auth ?? Authenticator.fromConfig(deps.config);
-  const jsonRoutes = deps.config.rateLimitPerMin === 0 ? JSON_ROUTES : {};
-  const timelines = deps.config.rateLimitPerMin === 0 ? deps.timelines : undefined;
+  // A rate limit is express's to count: with one, the JSON routes, timelines and the stream go there.
+  const unlimited = deps.config.rateLimitPerMin === 0;
+  const jsonRoutes = unlimited ? JSON_ROUTES : {};
+  const timelines = unlimited ? deps.timelines : undefined;
   // The task routes are revalidated with their ETag rather than never stored.
-  const tagged = commonHeaders(deps.config)
+  const tagged = common
     .filter(([name]) => name.toLowerCase() !== 'cache-control')
     .flat();
 
@@ -73,7 +75,7 @@ export function createFastPath(deps: AppDeps): (req: IncomingMessage, res: Serve
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const url = req.url ?? '';
     // HEAD, and a token in the query, are express's.
-    if (url === STREAM_PATH) return req.method === 'GET' && deps.config.rateLimitPerMin === 0 && stream(req, res);
+    if (url === STREAM_PATH) return req.method === 'GET' && unlimited && stream(req, res);
     const m = timelines && url.length <= MAX_URL_LENGTH ? TIMELINE.exec(url) : null;
     if (m) return timeline(req, res, m);
     const view = Object.hasOwn(jsonRoutes, url) ? jsonRoutes[url] : undefined;
