@@ -41,9 +41,10 @@ at \`WVO_MAX_TASK_SERIES\`. \`/metrics\` also carries prom-client's default \`pr
 \`OTEL_EXPORTER_OTLP_ENDPOINT\` set, \`OTEL_TRACES_EXPORTER\` not \`none\`), \`/metrics\` answered in
 OpenMetrics (the scraper's \`Accept\` asks for \`application/openmetrics-text\`, as Prometheus does)
 carries on each \`wvo_execution_duration_seconds\` bucket an exemplar naming the latest execution
-that fell in it: \`# {trace_id="<the task's trace id>"} <its duration> <its timestamp>\`. The trace
-id is the one the task's spans carry (derived from the workspace name and the task id), so a
-click on the exemplar in Grafana opens the task's trace. "Latest" is by the execution's own
+that fell in it: \`# {trace_id="<the task's trace id>",span_id="<its span id>"} <its duration>
+<its timestamp>\`. The ids are those the spans carry (the trace's derived from the workspace name
+and the task id, the span's from where its line is in the log), so a click on the exemplar in
+Grafana opens the task's trace at that execution. "Latest" is by the execution's own
 timestamp, so the live log and the rotated archives read in any order agree; an execution without
 \`task_id\` or \`timestamp\` gives none. The text format never carries exemplars and is the same,
 byte for byte, with traces on or off. Prometheus stores exemplars only with

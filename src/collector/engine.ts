@@ -90,7 +90,7 @@ export class InlineEngine implements SourceEngine {
       const line = readLogLine(source, text);
       if (line.kind === 'bad') bad++;
       if (line.kind === 'line') {
-        source.add(log.acc, line.data);
+        source.add(log.acc, line.data, file.key, offset);
         accepted++;
       }
       tasks?.line(offset, length, file, line.kind === 'line' ? line.raw : undefined, line.kind === 'line');

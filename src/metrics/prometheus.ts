@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { traceIdOf } from '../tasks/ids.js';
+import { EXECUTIONS } from '../sources/executions.js';
+import { lineSpanIdOf, traceIdOf } from '../tasks/ids.js';
 import { catalog as defaultCatalog, type MetricDef, type MetricInput } from './catalog.js';
 import { promValues, type ExemplarLabels } from './values.js';
 
@@ -27,18 +28,27 @@ function catalogMetric(def: MetricDef, input: () => MetricInput, openMetrics: bo
 
 const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
-const MAX_CACHED_TRACE_IDS = 4096;
+const MAX_CACHED_EXEMPLARS = 4096;
 /** The exemplar label naming the trace (Grafana's exemplarTraceIdDestinations use it). */
 export const EXEMPLAR_TRACE_ID_LABEL = 'trace_id';
+/** The exemplar label naming the execution's own span, as OpenTelemetry's exemplars do. */
+export const EXEMPLAR_SPAN_ID_LABEL = 'span_id';
 
-/** A task's exemplar labels: its trace id, as the traces carry it (hashes cached, the cache bounded). */
-function traceIdLabels(workspace: string): ExemplarLabels {
+/**
+ * An execution's exemplar labels: its task's trace id and its line's span id, as the traces carry
+ * them (hashes cached, the cache bounded; a line without a place gets the trace id alone).
+ */
+function exemplarIds(workspace: string): ExemplarLabels {
   const cache = new Map<string, Record<string, string>>();
-  return ({ taskId }) => {
-    let labels = cache.get(taskId);
+  return ({ taskId, fileKey, offset }) => {
+    const line = fileKey !== undefined && offset !== undefined;
+    const key = line ? `${taskId}\u0000${fileKey}\u0000${offset}` : taskId;
+    let labels = cache.get(key);
     if (!labels) {
-      if (cache.size >= MAX_CACHED_TRACE_IDS) cache.clear();
-      cache.set(taskId, (labels = { [EXEMPLAR_TRACE_ID_LABEL]: traceIdOf(workspace, taskId) }));
+      if (cache.size >= MAX_CACHED_EXEMPLARS) cache.clear();
+      labels = { [EXEMPLAR_TRACE_ID_LABEL]: traceIdOf(workspace, taskId) };
+      if (line) labels[EXEMPLAR_SPAN_ID_LABEL] = lineSpanIdOf(EXECUTIONS, fileKey, offset);
+      cache.set(key, labels);
     }
     return labels;
   };
@@ -88,7 +98,7 @@ export class PrometheusProjection {
     const text = new Registry();
     const om = new Registry();
     om.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
-    const exemplarLabels = exemplarWorkspace === undefined ? undefined : traceIdLabels(exemplarWorkspace);
+    const exemplarLabels = exemplarWorkspace === undefined ? undefined : exemplarIds(exemplarWorkspace);
     for (const [registry, openMetrics] of [
       [text, false],
       [om, true],

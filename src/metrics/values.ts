@@ -10,7 +10,7 @@ export interface PromValue {
   exemplar?: { labelSet: Record<string, string>; value: number; timestamp: number };
 }
 
-/** The exemplar labels of a task's observation (its trace id), or undefined to write none. */
+/** The exemplar labels of a task's observation (its trace id, and its span id when known), or undefined to write none. */
 export type ExemplarLabels = (e: TaskExemplar) => Record<string, string> | undefined;
 
 /** The `le` label of a histogram's bucket `i`: its bound, `+Inf` for the last one. */

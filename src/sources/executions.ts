@@ -56,6 +56,9 @@ export interface DurationExemplar {
   value: number;
   /** The execution's timestamp, epoch ms. */
   timestamp: number;
+  /** Where its line is (its file's key and byte offset), which names its span; absent for a line read from elsewhere (the backfill). */
+  fileKey?: string;
+  offset?: number;
 }
 
 /** An id longer than this is not a task id: not kept, so hostile lines cannot grow the exemplars. */
@@ -125,7 +128,7 @@ export interface Executions {
   lastTimestamp?: number;
 }
 
-function add(acc: Acc, l: Line): void {
+function add(acc: Acc, l: Line, fileKey?: string, offset?: number): void {
   const agent = labelValue(l.agent_type);
   const m = acc.models.get(agent, labelValue(l.codex_model || l.model));
   if (l.success === true) m.success++;
@@ -140,7 +143,7 @@ function add(acc: Acc, l: Line): void {
     const bucket = m.duration.observe(l.duration_seconds);
     const taskId = l.task_id?.trim();
     if (taskId && taskId.length <= MAX_TASK_ID_LENGTH && l.timestamp !== undefined && later(l.timestamp, taskId, l.duration_seconds, m.durationExemplars[bucket]!)) {
-      m.durationExemplars[bucket] = { taskId, value: l.duration_seconds, timestamp: l.timestamp };
+      m.durationExemplars[bucket] = { taskId, value: l.duration_seconds, timestamp: l.timestamp, fileKey, offset };
     }
   }
   acc.outcomes.get(agent, labelValue(l.final_status)).n++;
@@ -201,8 +204,11 @@ function view(acc: Acc): Executions {
   };
 }
 
+/** The source's id: with a line's place, what its span id is derived from. */
+export const EXECUTIONS = 'executions';
+
 export const executions = logSource({
-  id: 'executions',
+  id: EXECUTIONS,
   path: 'state/telemetry/executions.jsonl',
   // The writer renames the live log to `executions_<ISO time with - for : and .>.jsonl`.
   archives: 'state/telemetry/archives/executions_*.jsonl',

@@ -33,7 +33,8 @@ export interface LogSource<Id extends string = string, Line = unknown, Acc = unk
   /** Lines that are valid JSON but not for us (another `type`): skipped, not counted as bad. */
   relevant?(raw: unknown): boolean;
   create(): Acc;
-  add(acc: Acc, line: Line): void;
+  /** A line folded in; read from a file, with where it is (the file's key, device:inode, and the line's byte offset), which names its span. */
+  add(acc: Acc, line: Line, fileKey?: string, offset?: number): void;
   /** An immutable view of the accumulator for the snapshot. */
   view(acc: Acc): V;
 }

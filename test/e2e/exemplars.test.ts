@@ -68,7 +68,7 @@ afterAll(async () => {
 });
 
 describe('Prometheus with exemplar storage scraping the exporter in OpenMetrics', () => {
-  it('returns the appended execution\'s trace id from /api/v1/query_exemplars, on its bucket', async () => {
+  it('returns the appended execution\'s trace and span ids from /api/v1/query_exemplars, on its bucket', async () => {
     const start = Math.floor(Date.now() / 1000) - 600;
     const expected = traceIdOf(WORKSPACE, TASK);
     const found = await waitFor(
@@ -83,6 +83,8 @@ describe('Prometheus with exemplar storage scraping the exporter in OpenMetrics'
     expect(found.seriesLabels).toMatchObject({ __name__: 'wvo_execution_duration_seconds_bucket', agent_type: 'codex', model: 'gpt-5-codex', le: '300', job: 'wvo-exporter' });
     const exemplar = found.exemplars.find((e) => e.labels.trace_id === expected)!;
     expect(Number(exemplar.value)).toBe(250);
+    // with the execution's own span: its line's id, as the traces carry it
+    expect(exemplar.labels.span_id).toMatch(/^[0-9a-f]{16}$/);
     // and the first execution's on its own bucket
     const r = await queryExemplars('wvo_execution_duration_seconds_bucket{le="5"}', start, Math.ceil(Date.now() / 1000) + 60);
     expect(r.data.flatMap((s) => s.exemplars.map((e) => e.labels.trace_id))).toContain(traceIdOf(WORKSPACE, 'EX-1'));

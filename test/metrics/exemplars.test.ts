@@ -1,15 +1,17 @@
 /**
  * Exemplars on /metrics: with traces on, the OpenMetrics answer carries on each
- * wvo_execution_duration_seconds bucket the trace id of the latest task that fell in it; the
- * text format, and OpenMetrics with traces off, carry none and are byte for byte what they were.
+ * wvo_execution_duration_seconds bucket the trace id of the latest task that fell in it and the
+ * span id of its execution's line; the text format, and OpenMetrics with traces off, carry none
+ * and are byte for byte what they were.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultConfig, workspaceName } from '../../src/config.js';
 import { DURATION_BUCKETS } from '../../src/sources/executions.js';
-import { traceIdOf } from '../../src/tasks/ids.js';
+import { lineSpanIdOf, traceIdOf } from '../../src/tasks/ids.js';
 import { tracesSettings } from '../../src/traces/settings.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.js';
-import { cleanup, cleanupSuite, parseExposition, repoWorkspace, startTestExporter, suiteScoped, type TestExporter } from '../support/server.js';
+import { cleanup, cleanupSuite, eventually, onCleanup, parseExposition, repoWorkspace, startTestExporter, suiteScoped, type TestExporter } from '../support/server.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
@@ -65,21 +67,51 @@ async function metrics(url: string, accept?: string): Promise<string> {
 /** The catalog's lines, but how long the exporter's own collections took: that differs between two exporters. */
 const wvoLines = (body: string) => body.split('\n').filter((l) => /^(# (HELP|TYPE|UNIT) )?wvo_/.test(l) && !l.startsWith('wvo_collector_cycle_duration_seconds_'));
 
+/** The span id of the line of `rel` holding `task`'s execution: from the file's device:inode and the line's byte offset. */
+function spanOfLine(root: string, rel: string, task: string): string {
+  const file = `${root}/${rel}`;
+  const text = readFileSync(file, 'utf8');
+  const at = text.indexOf(`"task_id":"${task}"`);
+  const offset = Buffer.byteLength(text.slice(0, text.lastIndexOf('\n', at) + 1));
+  const { dev, ino } = statSync(file);
+  return lineSpanIdOf('executions', `${dev}:${ino}`, offset);
+}
+
 describe('exemplars on wvo_execution_duration_seconds', () => {
-  it('carry, in OpenMetrics with traces on, the trace id, value and time of the latest execution in each bucket', async () => {
+  it('carry, in OpenMetrics with traces on, the trace id, span id, value and time of the latest execution in each bucket', async () => {
     const { exemplars, samples } = parseExposition(await metrics(on.url, OPENMETRICS));
-    const trace = (task: string) => traceIdOf(WORKSPACE, task);
+    const ids = (task: string) => ({ trace_id: traceIdOf(WORKSPACE, task), span_id: spanOfLine(on.workspace.root, 'state/telemetry/executions.jsonl', task) });
     const found = exemplars.map((e) => ({ model: e.sample.labels.model, le: e.sample.labels.le, labels: e.labels, value: e.value, timestamp: e.timestamp }));
     expect(found).toEqual([
-      { model: 'claude-sonnet-4-5', le: '15', labels: { trace_id: trace('T-2') }, value: 14, timestamp: Date.parse('2026-11-26T09:30:00.250Z') / 1000 },
-      { model: 'claude-sonnet-4-5', le: '300', labels: { trace_id: trace('T-1') }, value: 250, timestamp: Date.parse('2026-11-26T10:00:00.000Z') / 1000 },
-      { model: 'gpt-5-codex', le: '+Inf', labels: { trace_id: trace('T-3') }, value: 9000, timestamp: Date.parse('2026-11-26T11:00:00.000Z') / 1000 },
+      { model: 'claude-sonnet-4-5', le: '15', labels: ids('T-2'), value: 14, timestamp: Date.parse('2026-11-26T09:30:00.250Z') / 1000 },
+      { model: 'claude-sonnet-4-5', le: '300', labels: ids('T-1'), value: 250, timestamp: Date.parse('2026-11-26T10:00:00.000Z') / 1000 },
+      { model: 'gpt-5-codex', le: '+Inf', labels: ids('T-3'), value: 9000, timestamp: Date.parse('2026-11-26T11:00:00.000Z') / 1000 },
     ]);
-    expect(found.every((e) => /^[0-9a-f]{32}$/.test(e.labels.trace_id!))).toBe(true);
+    expect(found.every((e) => /^[0-9a-f]{32}$/.test(e.labels.trace_id!) && /^[0-9a-f]{16}$/.test(e.labels.span_id!))).toBe(true);
     // the bucket samples themselves are untouched: cumulative counts as without exemplars
     const bucket = (le: string) => samples.find((s) => s.name === 'wvo_execution_duration_seconds_bucket' && s.labels.model === 'claude-sonnet-4-5' && s.labels.le === le)?.value;
     expect([bucket('15'), bucket('300'), bucket('+Inf')]).toEqual([3, 4, 4]);
     expect(DURATION_BUCKETS).toContain(15);
+  });
+
+  it('name the very span the receiver got for an execution appended after the start', async () => {
+    // The OTLP exporter reads its endpoint from the environment itself; batches go within 50 ms.
+    const own = await startOtlpReceiver();
+    onCleanup(() => own.close());
+    vi.stubEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', `${own.url}/v1/traces`);
+    vi.stubEnv('OTEL_BSP_SCHEDULE_DELAY', '50');
+    onCleanup(() => void vi.unstubAllEnvs());
+    const t = await startTestExporter({ files, config: { workspaceName: WORKSPACE, cacheTtlMs: 100 }, otel: traced(process.env) });
+    await t.workspace.append('state/telemetry/executions.jsonl', JSON.stringify(execution('T-9', '2026-11-26T13:00:00.000Z', 0.4)) + '\n');
+    const span = await eventually(() => {
+      const s = own.spans.find((x) => x.attributes['wvo.task.id'] === 'T-9');
+      expect(s).toBeDefined();
+      return s!;
+    });
+    await eventually(async () => {
+      const e = parseExposition(await metrics(t.url, OPENMETRICS)).exemplars.find((x) => x.value === 0.4);
+      expect(e?.labels).toEqual({ trace_id: span.traceId, span_id: span.spanId });
+    });
   });
 
   it('derive the trace id from the configured workspace name, or the root base name without one', async () => {

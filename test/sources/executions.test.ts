@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DURATION_BUCKETS, executions } from '../../src/sources/executions.js';
 import { cleanup } from '../support/cleanup.js';
@@ -10,7 +12,8 @@ async function readLog(text: string) {
   const ws = await testWorkspace();
   await ws.write(executions.path, text);
   const s = await testCollector(ws, { sources: [executions] }).refresh();
-  return { value: s.data.executions, status: s.status.executions };
+  const { dev, ino } = statSync(path.join(ws.root, executions.path));
+  return { value: s.data.executions, status: s.status.executions, fileKey: `${dev}:${ino}` };
 }
 
 // Shaped like state/telemetry/executions.jsonl.
@@ -128,11 +131,14 @@ describe('duration exemplars', () => {
       summary({ task_id: 42, timestamp: '2026-11-26T09:00:00.000Z', duration_seconds: 400 }),
     ];
     for (const order of [lines, [...lines].reverse()]) {
-      const { value } = await readLog(order.join('\n') + '\n');
+      const text = order.join('\n') + '\n';
+      const { value, fileKey } = await readLog(text);
+      // Where the line is, which names its span: the file's device:inode and the line's byte offset.
+      const place = (line: string) => ({ fileKey, offset: Buffer.byteLength(text.slice(0, text.indexOf(line))) });
       const [m] = value.byModel;
       expect(m!.durationExemplars).toHaveLength(DURATION_BUCKETS.length + 1);
-      expect(m!.durationExemplars[bucketOf(25)]).toEqual({ taskId: 'T-late', value: 25, timestamp: at('2026-11-26T12:00:00.000Z') });
-      expect(m!.durationExemplars[bucketOf(400)]).toEqual({ taskId: '42', value: 400, timestamp: at('2026-11-26T09:00:00.000Z') });
+      expect(m!.durationExemplars[bucketOf(25)]).toEqual({ taskId: 'T-late', value: 25, timestamp: at('2026-11-26T12:00:00.000Z'), ...place(lines[1]!) });
+      expect(m!.durationExemplars[bucketOf(400)]).toEqual({ taskId: '42', value: 400, timestamp: at('2026-11-26T09:00:00.000Z'), ...place(lines[3]!) });
       expect(m!.durationExemplars.filter(Boolean)).toHaveLength(2);
     }
   });
