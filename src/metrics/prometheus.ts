@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { EXECUTIONS } from '../sources/executions.js';
+import { executions } from '../sources/executions.js';
 import { lineSpanIdOf, traceIdOf } from '../tasks/ids.js';
 import { catalog as defaultCatalog, type MetricDef, type MetricInput } from './catalog.js';
 import { promValues, type ExemplarLabels } from './values.js';
@@ -47,7 +47,7 @@ function exemplarIds(workspace: string): ExemplarLabels {
     if (!labels) {
       if (cache.size >= MAX_CACHED_EXEMPLARS) cache.clear();
       labels = { [EXEMPLAR_TRACE_ID_LABEL]: traceIdOf(workspace, taskId) };
-      if (line) labels[EXEMPLAR_SPAN_ID_LABEL] = lineSpanIdOf(EXECUTIONS, fileKey, offset);
+      if (line) labels[EXEMPLAR_SPAN_ID_LABEL] = lineSpanIdOf(executions.id, fileKey, offset);
       cache.set(key, labels);
     }
     return labels;

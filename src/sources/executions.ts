@@ -64,9 +64,17 @@ export interface DurationExemplar {
 /** An id longer than this is not a task id: not kept, so hostile lines cannot grow the exemplars. */
 const MAX_TASK_ID_LENGTH = 256;
 
-/** Whether an execution is later than `than`; equal times are ordered by task id then value, so ties too do not depend on reading order. */
-const later = (timestamp: number, taskId: string, value: number, than: DurationExemplar | null) =>
-  !than || timestamp > than.timestamp || (timestamp === than.timestamp && (taskId > than.taskId || (taskId === than.taskId && value > than.value)));
+/** Whether `e` comes after `than` in the line's file order (a place after none). */
+const placeAfter = (e: DurationExemplar, than: DurationExemplar) =>
+  e.fileKey !== undefined && (than.fileKey === undefined || e.fileKey > than.fileKey || (e.fileKey === than.fileKey && e.offset! > than.offset!));
+/**
+ * Whether an execution is later than `than`; equal times are ordered by task id, value, then the
+ * line's place (a line logged twice), so ties too do not depend on reading order.
+ */
+const later = (e: DurationExemplar, than: DurationExemplar | null) =>
+  !than ||
+  e.timestamp > than.timestamp ||
+  (e.timestamp === than.timestamp && (e.taskId > than.taskId || (e.taskId === than.taskId && (e.value > than.value || (e.value === than.value && placeAfter(e, than))))));
 const counter = () => ({ n: 0 });
 
 function createAcc() {
@@ -142,8 +150,9 @@ function add(acc: Acc, l: Line, fileKey?: string, offset?: number): void {
   if (l.duration_seconds !== undefined) {
     const bucket = m.duration.observe(l.duration_seconds);
     const taskId = l.task_id?.trim();
-    if (taskId && taskId.length <= MAX_TASK_ID_LENGTH && l.timestamp !== undefined && later(l.timestamp, taskId, l.duration_seconds, m.durationExemplars[bucket]!)) {
-      m.durationExemplars[bucket] = { taskId, value: l.duration_seconds, timestamp: l.timestamp, fileKey, offset };
+    if (taskId && taskId.length <= MAX_TASK_ID_LENGTH && l.timestamp !== undefined) {
+      const e: DurationExemplar = { taskId, value: l.duration_seconds, timestamp: l.timestamp, fileKey, offset };
+      if (later(e, m.durationExemplars[bucket]!)) m.durationExemplars[bucket] = e;
     }
   }
   acc.outcomes.get(agent, labelValue(l.final_status)).n++;
@@ -204,11 +213,8 @@ function view(acc: Acc): Executions {
   };
 }
 
-/** The source's id: with a line's place, what its span id is derived from. */
-export const EXECUTIONS = 'executions';
-
 export const executions = logSource({
-  id: EXECUTIONS,
+  id: 'executions',
   path: 'state/telemetry/executions.jsonl',
   // The writer renames the live log to `executions_<ISO time with - for : and .>.jsonl`.
   archives: 'state/telemetry/archives/executions_*.jsonl',

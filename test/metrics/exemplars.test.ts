@@ -6,8 +6,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fileKey } from '../../src/collector/files.js';
 import { defaultConfig, workspaceName } from '../../src/config.js';
-import { DURATION_BUCKETS } from '../../src/sources/executions.js';
+import { DURATION_BUCKETS, executions } from '../../src/sources/executions.js';
 import { lineSpanIdOf, traceIdOf } from '../../src/tasks/ids.js';
 import { tracesSettings } from '../../src/traces/settings.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.js';
@@ -73,8 +74,7 @@ function spanOfLine(root: string, rel: string, task: string): string {
   const text = readFileSync(file, 'utf8');
   const at = text.indexOf(`"task_id":"${task}"`);
   const offset = Buffer.byteLength(text.slice(0, text.lastIndexOf('\n', at) + 1));
-  const { dev, ino } = statSync(file);
-  return lineSpanIdOf('executions', `${dev}:${ino}`, offset);
+  return lineSpanIdOf(executions.id, fileKey(statSync(file)), offset);
 }
 
 describe('exemplars on wvo_execution_duration_seconds', () => {

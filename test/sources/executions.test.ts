@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fileKey } from '../../src/collector/files.js';
 import { DURATION_BUCKETS, executions } from '../../src/sources/executions.js';
 import { cleanup } from '../support/cleanup.js';
 import { testCollector, testWorkspace } from '../support/collector.js';
@@ -12,8 +13,7 @@ async function readLog(text: string) {
   const ws = await testWorkspace();
   await ws.write(executions.path, text);
   const s = await testCollector(ws, { sources: [executions] }).refresh();
-  const { dev, ino } = statSync(path.join(ws.root, executions.path));
-  return { value: s.data.executions, status: s.status.executions, fileKey: `${dev}:${ino}` };
+  return { value: s.data.executions, status: s.status.executions, fileKey: fileKey(statSync(path.join(ws.root, executions.path))) };
 }
 
 // Shaped like state/telemetry/executions.jsonl.
@@ -141,6 +141,22 @@ describe('duration exemplars', () => {
       expect(m!.durationExemplars[bucketOf(400)]).toEqual({ taskId: '42', value: 400, timestamp: at('2026-11-26T09:00:00.000Z'), ...place(lines[3]!) });
       expect(m!.durationExemplars.filter(Boolean)).toHaveLength(2);
     }
+  });
+
+  it('keeps, of a line logged twice (the live log and an archive), the same place whichever is read first', () => {
+    const line = executions.line.parse(JSON.parse(summary({ task_id: 'T-twice', timestamp: '2026-11-26T12:00:00.000Z', duration_seconds: 25 })));
+    const places: [string, number][] = [
+      ['7:100', 4096],
+      ['7:200', 0],
+      ['7:200', 512],
+    ];
+    const exemplarOf = (order: [string, number][]) => {
+      const acc = executions.create();
+      for (const [key, offset] of order) executions.add(acc, line, key, offset);
+      return executions.view(acc).byModel[0]!.durationExemplars[bucketOf(25)];
+    };
+    expect(exemplarOf(places)).toMatchObject({ taskId: 'T-twice', fileKey: '7:200', offset: 512 });
+    expect(exemplarOf([...places].reverse())).toEqual(exemplarOf(places));
   });
 
   it('keeps no exemplar of a line without a task id, a timestamp or a duration', async () => {
